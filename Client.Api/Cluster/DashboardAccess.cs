@@ -1,0 +1,34 @@
+using System.Net;
+using Microsoft.AspNetCore.Authorization;
+using Orleans.Dashboard;
+using OrleansScale.Api.Sessions;
+
+namespace OrleansScale.Api.Cluster;
+
+/// <summary>The Orleans Dashboard, served by this API under /dashboard. It has no authentication of its
+/// own and shows the whole cluster, so it is not public: requests from this machine (loopback) are let in
+/// by default, anyone else must be signed in as an administrator. "Dashboard:AllowLoopback" = false makes
+/// it administrators only.</summary>
+public static class DashboardAccess
+{
+    const string Policy = "Dashboard";
+
+    public static WebApplicationBuilder AddDashboardAccess(this WebApplicationBuilder builder)
+    {
+        var allowLoopback = builder.Configuration.GetValue("Dashboard:AllowLoopback", true);
+        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(SessionAuthentication.Scheme)
+            .RequireAssertion(context =>
+                context.User.IsInRole("admin")
+                || (allowLoopback && context.Resource is HttpContext http && IsLoopback(http.Connection.RemoteIpAddress))));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Policy);
+        return app;
+    }
+
+    static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
+}

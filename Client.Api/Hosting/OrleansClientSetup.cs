@@ -1,0 +1,59 @@
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace OrleansScale.Api.Hosting;
+
+public static partial class OrleansClientSetup
+{
+    /// <summary>Connects this process to the cluster as an Orleans client: gateways found through the
+    /// membership table in Postgres and refreshed every few seconds, so silos that join or die are
+    /// noticed without a restart. Also registers the shared Postgres data source.</summary>
+    public static WebApplicationBuilder AddOrleansScaleClient(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var connectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "ConnectionStrings:Postgres is not set. Give it in appsettings.json or as the environment variable ConnectionStrings__Postgres.");
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+        builder.UseOrleansClient(client =>
+        {
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(3));
+            client.AddAdoNetStreams(StreamProviders.Queue, stream =>
+            {
+                stream.ConfigureAdoNet(ob => ob.Configure(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                }));
+                // Must match the silos' partition count: both sides map a stream to a queue by it.
+                stream.ConfigurePartitioning(configuration.GetSection("Queue").GetValue("Partitions", 4));
+            });
+            client.AddDashboard();
+            client.UseConnectionRetryFilter<WaitForClusterRetryFilter>();
+        });
+        return builder;
+    }
+
+    /// <summary>At start the silos may not be up yet: keep trying, and say so in the log.</summary>
+    sealed partial class WaitForClusterRetryFilter(ILogger<WaitForClusterRetryFilter> logger) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            LogWaiting(exception.Message);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster not reachable yet, retrying in 1 s: {Reason}")]
+        partial void LogWaiting(string reason);
+    }
+}

@@ -1,0 +1,22 @@
+using OrleansScale.Api.Cluster;
+using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Sessions;
+using OrleansScale.Api.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddOrleansScaleClient();      // Orleans client, clustering in Postgres
+builder.AddApiDefaults();             // problem details, limits, health, metrics
+builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
+builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
+builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
+
+var app = builder.Build();
+app.UseApiDefaults();
+var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
+api.MapUsersApi();
+api.MapSessionsApi();
+api.MapClusterApi();
+app.MapDashboard();
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Hosting;
+using OrleansScale.Sessions;
+using OrleansScale.Users;
+
+namespace OrleansScale.Api.Sessions;
+
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
+    {
+        var sessions = app.MapGroup("/api/sessions").WithTags("Sessions");
+        sessions.MapPost("/", SignIn).WithName("SignIn");
+        var current = sessions.MapGroup("/current").RequireAuthorization();
+        current.MapGet("/", GetCurrent).WithName("GetCurrentSession");
+        current.MapDelete("/", SignOut).WithName("SignOut");
+        return app;
+    }
+
+    public sealed record SignInRequest(string? UserName, string? Password);
+
+    public sealed record SessionCreated(string SessionId, string UserId, DateTimeOffset ExpiresAt);
+
+    public sealed record SessionDetails(string UserId, string UserName, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+    static async Task<Results<Created<SessionCreated>, ValidationProblem, ProblemHttpResult>> SignIn(
+        SignInRequest request, IGrainFactory grains, HttpContext http)
+    {
+        var errors = new ValidationErrors()
+            .RequireLength("userName", request.UserName, 1, 200)
+            .RequireLength("password", request.Password, 1, 200);
+        if (!errors.IsValid)
+            return errors.ToProblem();
+
+        var result = await grains.For(request.UserName!).SignIn(request.Password!);
+        switch (result.Outcome)
+        {
+            case SignInOutcome.TooManyAttempts:
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds)).ToString();
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many failed sign-ins for this user name. Try again later.");
+            case SignInOutcome.InvalidCredentials:
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown user name or wrong password.");
+        }
+
+        var user = result.User!;
+        var token = SessionToken.New();
+        var session = await grains.GetGrain<ISessionGrain>(token).Open(new SessionUser(user.Id, user.UserName, user.IsAdmin));
+        http.Response.Cookies.Append(SessionToken.CookieName, token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Path = "/",
+            Secure = http.Request.IsHttps,
+        });
+        return TypedResults.Created("/api/sessions/current", new SessionCreated(token, user.Id, session.ExpiresAt));
+    }
+
+    static Ok<SessionDetails> GetCurrent(HttpContext http)
+    {
+        var session = http.Current().View;
+        return TypedResults.Ok(new SessionDetails(session.UserId, session.UserName, session.CreatedAt, session.ExpiresAt));
+    }
+
+    static async Task<NoContent> SignOut(HttpContext http, IGrainFactory grains)
+    {
+        await grains.GetGrain<ISessionGrain>(http.Current().Token).Close();
+        http.Response.Cookies.Delete(SessionToken.CookieName, new CookieOptions { Path = "/" });
+        return TypedResults.NoContent();
+    }
+}

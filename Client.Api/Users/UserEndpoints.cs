@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Hosting;
+using OrleansScale.Users;
+
+namespace OrleansScale.Api.Users;
+
+public static partial class UserEndpoints
+{
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/users").WithTags("Users");
+        users.MapPost("/", Register).WithName("RegisterUser");
+        return app;
+    }
+
+    public sealed record RegisterUserRequest(string? UserName, string? DisplayName, string? Password);
+
+    public sealed record UserView(string Id, string UserName, string DisplayName);
+
+    static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> Register(
+        RegisterUserRequest request, IGrainFactory grains)
+    {
+        var errors = new ValidationErrors()
+            .RequireLength("userName", request.UserName, 3, 32)
+            .RequireLength("displayName", request.DisplayName?.Trim(), 1, 100)
+            .RequireLength("password", request.Password, 8, 200);
+        if (request.UserName is { } name && !UserNamePattern().IsMatch(name))
+            errors.Add("userName", "Use letters, digits, '.', '_' or '-' only.");
+        if (!errors.IsValid)
+            return errors.ToProblem();
+
+        var registration = await grains.For(request.UserName!)
+            .Register(new NewUser(request.UserName!, request.DisplayName!.Trim(), request.Password!));
+        if (registration.Outcome == RegistrationOutcome.NameTaken)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "That user name is taken.");
+        var user = registration.User!;
+        return TypedResults.Created($"/api/users/{user.Id}", new UserView(user.Id, user.UserName, user.DisplayName));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex UserNamePattern();
+}

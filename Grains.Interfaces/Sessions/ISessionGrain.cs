@@ -1,0 +1,30 @@
+namespace OrleansScale.Sessions;
+
+/// <summary>A signed-in session, keyed by its unguessable token. It lives in the cluster, not in
+/// any API process, so every API clone serves every session, and signing out is seen by all at once.</summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the session for a user; durable when the task completes.</summary>
+    Task<SessionView> Open(SessionUser user);
+
+    /// <summary>The session if it is open and not expired, sliding its expiry; null otherwise.
+    /// Served from memory.</summary>
+    ValueTask<SessionView?> Touch();
+
+    /// <summary>Ends the session everywhere; durable when the task completes. Idempotent.</summary>
+    Task Close();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SessionUser(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] string UserName,
+    [property: Id(2)] bool IsAdmin);
+
+[GenerateSerializer, Immutable]
+public sealed record SessionView(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] string UserName,
+    [property: Id(2)] bool IsAdmin,
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt);

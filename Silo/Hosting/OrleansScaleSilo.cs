@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using OrleansScale.Cluster;
+using OrleansScale.Sessions;
+using OrleansScale.Users;
+
+namespace OrleansScale.Silo.Hosting;
+
+public static class OrleansScaleSilo
+{
+    /// <summary>Everything a silo of this cluster runs: clustering, storage and streams in Postgres,
+    /// fast failure detection, the rebalancer, the dashboard collector and the grains' options.
+    /// Endpoints and cluster identity are the host's business (see <see cref="UseConfiguredEndpoints"/>).</summary>
+    public static ISiloBuilder AddOrleansScale(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var connectionString = PostgresConnection.Required(configuration);
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresConnection.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(StorageNames.Main, o =>
+        {
+            o.Invariant = PostgresConnection.Invariant;
+            o.ConnectionString = connectionString;
+            o.DeleteStateOnClear = true;
+        });
+        // Stream subscriptions are kept here, even with implicit subscriptions only.
+        silo.AddAdoNetGrainStorage("PubSubStore", o =>
+        {
+            o.Invariant = PostgresConnection.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddQueueStreams(configuration, connectionString);
+
+        silo.Services.AddOptions<ClusterMembershipOptions>()
+            .Configure(FastFailureDetection.Apply)
+            .Bind(configuration.GetSection(FastFailureDetection.Section));
+        silo.AddRebalancer(configuration);
+
+        silo.AddDashboard();
+        silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
+
+        silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        return silo;
+    }
+
+    /// <summary>Listens on the ports from the "Silo" section and joins the cluster named by "Orleans".</summary>
+    public static ISiloBuilder UseConfiguredEndpoints(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var endpoint = configuration.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new();
+        silo.ConfigureEndpoints(IPAddress.Parse(endpoint.AdvertisedIp), endpoint.SiloPort, endpoint.GatewayPort,
+            endpoint.ListenOnAnyHostAddress);
+        silo.Configure<SiloOptions>(o => o.SiloName = endpoint.Name ?? $"silo-{endpoint.SiloPort}");
+        silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
+        return silo;
+    }
+}

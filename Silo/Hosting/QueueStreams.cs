@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+
+namespace OrleansScale.Silo.Hosting;
+
+/// <summary>The durable queue for background work: Orleans' ADO.NET stream provider on Postgres.</summary>
+static class QueueStreams
+{
+    public static ISiloBuilder AddQueueStreams(this ISiloBuilder silo, IConfiguration configuration, string connectionString)
+    {
+        var section = configuration.GetSection("Queue");
+        silo.AddAdoNetStreams(StreamProviders.Queue, stream =>
+        {
+            stream.ConfigureAdoNet(ob => ob.Configure(o =>
+            {
+                o.Invariant = PostgresConnection.Invariant;
+                o.ConnectionString = connectionString;
+                // The default (10 min) dead-letters work that waits out a longer outage; a day
+                // covers any outage we plan for.
+                o.ExpiryTimeout = section.GetValue("ExpiryTimeout", TimeSpan.FromDays(1));
+                o.MaxAttempts = section.GetValue("MaxAttempts", 5);
+            }));
+            stream.ConfigurePartitioning(section.GetValue("Partitions", 4));
+        });
+        return silo;
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Hosting;
+using OrleansScale.Silo.Hosting;
+using OrleansScale.Silo.Schema;
+
+namespace OrleansScale.Silo;
+
+static class Program
+{
+    static async Task<int> Main(string[] args)
+    {
+        if (MigrateCommand.IsRequested(args))
+            return await MigrateCommand.Run(args);
+
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.AddSiloLogging();
+        builder.UseOrleans(silo => silo
+            .UseConfiguredEndpoints(builder.Configuration)
+            .AddOrleansScale(builder.Configuration));
+
+        await builder.Build().RunAsync();
+        return 0;
+    }
+}

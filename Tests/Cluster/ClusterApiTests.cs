@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansScale.Tests.Hosting;
+
+namespace OrleansScale.Tests.Cluster;
+
+public sealed class ClusterApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task Every_provider_starts_against_the_schema_and_the_cluster_reports_each_silo_with_its_version()
+    {
+        await fixture.ApiA.SignUpAndIn(); // clustering, storage: a user, a name claim and a session written
+        using var http = fixture.ApiA.Anonymous();
+
+        var cluster = await http.GetFromJsonAsync<JsonElement>("/api/cluster");
+
+        var silos = cluster.GetProperty("silos").EnumerateArray().ToList();
+        Assert.Equal(2, silos.Count);
+        Assert.All(silos, s =>
+        {
+            Assert.Equal("Active", s.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrEmpty(s.GetProperty("version").GetString()));
+            Assert.False(string.IsNullOrEmpty(s.GetProperty("address").GetString()));
+            Assert.Equal(JsonValueKind.Object, s.GetProperty("activationsByType").ValueKind);
+        });
+        Assert.True(silos.Sum(s => s.GetProperty("activations").GetInt32()) > 0);
+        Assert.False(string.IsNullOrEmpty(cluster.GetProperty("api").GetProperty("version").GetString()));
+    }
+
+    [Fact]
+    public async Task Health_endpoints_report_live_and_ready()
+    {
+        using var http = fixture.ApiB.Anonymous();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_in_prometheus_text()
+    {
+        using var http = fixture.ApiA.Anonymous();
+        await http.GetAsync("/health/live");
+
+        var metrics = await Await.Until(() => http.GetStringAsync("/metrics"),
+            text => text.Contains("http_server_request_duration"), TimeSpan.FromSeconds(30), "HTTP metrics");
+
+        Assert.Contains("# TYPE", metrics);
+    }
+
+    [Fact]
+    public async Task The_dashboard_is_closed_to_anonymous_remote_callers_and_open_to_administrators()
+    {
+        using var anonymous = fixture.ApiA.Anonymous();
+        var admin = await fixture.ApiA.SignIn(ClusterFixture.AdminUserName, ClusterFixture.AdminPassword);
+        var someone = await fixture.ApiA.SignUpAndIn();
+
+        await (await anonymous.GetAsync("/dashboard/")).AssertProblem(HttpStatusCode.Unauthorized);
+        await (await fixture.ApiA.WithToken(someone.Token).GetAsync("/dashboard/")).AssertProblem(HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.ApiA.WithToken(admin.Token).GetAsync("/dashboard/")).StatusCode);
+    }
+}

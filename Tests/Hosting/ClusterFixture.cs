@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.TestingHost;
+using OrleansScale.Silo.Hosting;
+
+namespace OrleansScale.Tests.Hosting;
+
+/// <summary>A real cluster for one test class: its own Postgres database with the schema, two silos
+/// clustering through the ADO.NET membership table (not the test membership), and two API processes
+/// (A and B) as clones connected to it.</summary>
+public class ClusterFixture : IAsyncLifetime
+{
+    public const string AdminUserName = "admin";
+    public const string AdminPassword = "admin-password-for-tests";
+
+    /// <summary>The clock of every silo in this process; tests move it to expire things.</summary>
+    public static ManualClock Clock { get; } = new();
+
+    public TestDatabase Database { get; private set; } = null!;
+    public TestCluster Cluster { get; private set; } = null!;
+    public ApiFactory ApiA { get; private set; } = null!;
+    public ApiFactory ApiB { get; private set; } = null!;
+
+    /// <summary>Extra configuration for silos and APIs of this fixture.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    protected virtual string Purpose => GetType().Name.Replace("Fixture", "");
+
+    public virtual async Task InitializeAsync()
+    {
+        Database = await TestDatabase.Create(Purpose);
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+        };
+        foreach (var (key, value) in Settings)
+            settings[key] = value;
+
+        var builder = new TestClusterBuilder(2);
+        builder.Options.UseTestClusterMembership = false;
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(settings));
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+
+        settings["Orleans:ClusterId"] = Cluster.Options.ClusterId;
+        settings["Orleans:ServiceId"] = Cluster.Options.ServiceId;
+        settings["Admin:UserName"] = AdminUserName;
+        settings["Admin:Password"] = AdminPassword;
+        ApiA = new ApiFactory(settings);
+        ApiB = new ApiFactory(settings);
+        // Starting the hosts connects them and ensures the administrator exists.
+        _ = ApiA.Server;
+        _ = ApiB.Server;
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await ApiA.DisposeAsync();
+        await ApiB.DisposeAsync();
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddOrleansScale(silo.Configuration);
+            silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+        }
+    }
+
+    sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder client) =>
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = configuration.GetConnectionString("Postgres");
+            });
+    }
+}

@@ -1,0 +1,180 @@
+# Shared by the deploy scripts: paths, the private PostgreSQL, process bookkeeping.
+# Sourced, not run. Every function says what it does when it does something slow.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DATA="$ROOT/.data"                 # everything the running system writes; never committed
+RUN="$DATA/run"                    # one file per process: its pid and how to reach it
+LOGS="$DATA/logs"
+BUILD_OUT="$DATA/build"            # published binaries the processes run from
+PG_BIN=""
+mkdir -p "$RUN" "$LOGS"
+
+say()  { printf '\033[1m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
+
+# Finds PostgreSQL 15's server binaries, installing Debian's postgresql package when they are missing.
+find_postgres() {
+  for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/pg_ctl" ]; then PG_BIN=$dir; return; fi
+  done
+  say "PostgreSQL not found: installing Debian's postgresql package (apt-get)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null
+  for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/pg_ctl" ]; then PG_BIN=$dir; return; fi
+  done
+  die "PostgreSQL was installed but pg_ctl is still missing"
+}
+
+# postgres refuses to run as root: when we are root, the server runs as the 'postgres' OS user.
+pg_run() {
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    su postgres -s /bin/bash -c "$(printf '%q ' "$@")"
+  else
+    "$@"
+  fi
+}
+
+# start_private_postgres DIR PORT: a private server under DIR listening on 127.0.0.1:PORT only,
+# created on first use (initdb ≈ 1 s). Prints nothing but progress; sets PG_PASSWORD.
+start_private_postgres() {
+  local dir=$1 port=$2
+  find_postgres
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
+  pg_run test -w "$dir" || die "the postgres OS user cannot write $dir (a parent folder is not reachable for it); clone the project under a path other users can enter"
+  if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+    say "Creating a private PostgreSQL cluster in $dir/pgdata"
+    local password; password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' )
+    printf '%s\n' "$password" > "$dir/password"
+    chmod 600 "$dir/password"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir/password"
+    pg_run "$PG_BIN/initdb" -D "$dir/pgdata" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --pwfile="$dir/password" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    cat >>"$dir/pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 300
+shared_buffers = 256MB
+fsync = on
+wal_level = replica
+max_wal_senders = 5
+log_min_duration_statement = 1000
+CONF
+    echo "host replication postgres 127.0.0.1/32 scram-sha-256" >>"$dir/pgdata/pg_hba.conf"
+  fi
+  PG_PASSWORD=$(cat "$dir/password")
+  if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+    return
+  fi
+  say "Starting PostgreSQL on 127.0.0.1:$port (log: $dir/postgres.log)"
+  pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+    || { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+}
+
+stop_private_postgres() {
+  local dir=$1
+  [ -f "$dir/pgdata/PG_VERSION" ] || return 0
+  find_postgres
+  if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+    say "Stopping PostgreSQL in $dir"
+    pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null
+  fi
+}
+
+# The connection string every process gets: the one given, or the private server's.
+PRIVATE_PG="$DATA/postgres"
+PRIVATE_PG_PORT=${ORLEANSSCALE_PG_PORT:-55432}
+connection_string() {
+  if [ -n "${ConnectionStrings__Postgres:-}" ]; then
+    printf '%s' "$ConnectionStrings__Postgres"
+  else
+    printf 'Host=127.0.0.1;Port=%s;Username=postgres;Password=%s;Database=orleansscale' \
+      "$PRIVATE_PG_PORT" "$(cat "$PRIVATE_PG/password")"
+  fi
+}
+
+# Builds the two programs once into $BUILD_OUT; the git commit goes into their version.
+build_binaries() {
+  local commit; commit=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  say "Building (Release) into $BUILD_OUT"
+  dotnet publish "$ROOT/Silo/Silo.csproj" -c Release -o "$BUILD_OUT/silo" --nologo -v quiet -p:SourceRevisionId="$commit" >"$LOGS/build-silo.log" 2>&1 \
+    || { tail -30 "$LOGS/build-silo.log" >&2; die "building the silo failed"; }
+  dotnet publish "$ROOT/Client.Api/Client.Api.csproj" -c Release -o "$BUILD_OUT/api" --nologo -v quiet -p:SourceRevisionId="$commit" >"$LOGS/build-api.log" 2>&1 \
+    || { tail -30 "$LOGS/build-api.log" >&2; die "building the API failed"; }
+}
+
+# Process bookkeeping: $RUN/<name>.pid and $RUN/<name>.info ("role ports url").
+alive() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_process NAME ROLE "PORTS" URL DIR -- ENV=... program args: detached, logging to $LOGS/NAME.log
+start_process() {
+  local name=$1 role=$2 ports=$3 url=$4 dir=$5; shift 6
+  ( cd "$dir" && exec setsid env "$@" >"$LOGS/$name.log" 2>&1 < /dev/null ) &
+  echo $! >"$RUN/$name.pid"
+  printf '%s\t%s\t%s\n' "$role" "$ports" "$url" >"$RUN/$name.info"
+}
+
+# Waits until a command succeeds, up to N seconds; dies with the log's tail otherwise.
+wait_until() {
+  local seconds=$1 what=$2 log=$3; shift 3
+  for _ in $(seq $((seconds * 4))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  [ -f "$log" ] && tail -25 "$log" >&2
+  die "$what did not happen within ${seconds}s (log: $log)"
+}
+
+api_ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null; }
+
+silo_active() { # silo_active API_PORT SILO_NAME
+  curl -fsS "http://127.0.0.1:$1/api/cluster" | grep -q "\"name\":\"$2\",\"status\":\"Active\""
+}
+
+first_api_port() {
+  for f in "$RUN"/api-*.pid; do
+    [ -e "$f" ] || continue
+    local name; name=$(basename "$f" .pid)
+    if alive "$name"; then echo "${name#api-}"; return; fi
+  done
+  return 1
+}
+
+silo_env() { # silo_env INDEX: the environment of silo number INDEX (0-based)
+  printf '%s\n' "ConnectionStrings__Postgres=$(connection_string)" \
+    "Silo__SiloPort=$((11111 + $1))" "Silo__GatewayPort=$((30000 + $1))" "Silo__Name=silo-$((11111 + $1))"
+}
+
+start_silo() { # start_silo INDEX
+  local index=$1 name="silo-$((11111 + $1))"
+  local -a environment; mapfile -t environment < <(silo_env "$index")
+  start_process "$name" silo "silo $((11111 + index)), gateway $((30000 + index))" "-" "$BUILD_OUT/silo" -- \
+    "${environment[@]}" DOTNET_gcServer=1 dotnet Silo.dll
+}
+
+start_api() { # start_api PORT
+  local port=$1
+  start_process "api-$port" api "http $port" "http://127.0.0.1:$port" "$BUILD_OUT/api" -- \
+    "ConnectionStrings__Postgres=$(connection_string)" "Urls=http://127.0.0.1:$port" \
+    "Admin__UserName=${Admin__UserName:-admin}" "Admin__Password=$(admin_password)" dotnet Client.Api.dll
+}
+
+admin_password() {
+  if [ -n "${Admin__Password:-}" ]; then printf '%s' "$Admin__Password"; return; fi
+  local file="$DATA/admin-password"
+  if [ ! -s "$file" ]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$file"
+    chmod 600 "$file"
+  fi
+  cat "$file"
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test against a real PostgreSQL: a throwaway private one (started here, removed after)
+# unless ConnectionStrings__Postgres names a server to use; each test class makes its own database.
+# Ends with the line "tests: N passed, N failed" (", N skipped" when any were).
+source "$(dirname "$0")/lib/common.sh"
+
+TEST_PG="$DATA/test-postgres"
+RESULTS="$DATA/test-results"
+started_here=no
+cleanup() {
+  if [ "$started_here" = yes ]; then
+    stop_private_postgres "$TEST_PG" || true
+    rm -rf "$TEST_PG"
+  fi
+}
+trap cleanup EXIT
+
+if [ -n "${ConnectionStrings__Postgres:-}" ]; then
+  export ORLEANSSCALE_TEST_POSTGRES="$ConnectionStrings__Postgres"
+  say "Testing against the PostgreSQL given in ConnectionStrings__Postgres"
+else
+  port=${ORLEANSSCALE_TEST_PG_PORT:-55433}
+  rm -rf "$TEST_PG"
+  started_here=yes
+  start_private_postgres "$TEST_PG" "$port"
+  export ORLEANSSCALE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=$PG_PASSWORD;Database=postgres"
+fi
+# The tests need this server; without it they fail rather than skip.
+export ORLEANSSCALE_PG_BIN="${PG_BIN:-}"
+
+rm -rf "$RESULTS"
+say "Running the tests"
+set +e
+dotnet test "$ROOT/Tests/Tests.csproj" --nologo --logger "trx;LogFileName=results.trx" \
+  --logger "console;verbosity=normal" --results-directory "$RESULTS" "$@"
+status=$?
+set -e
+
+trx="$RESULTS/results.trx"
+if [ ! -f "$trx" ]; then
+  echo "tests: 0 passed, 1 failed"
+  die "the test run produced no results (exit $status)"
+fi
+count() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+passed=$(count passed); failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+skipped=$(count notExecuted)
+line="tests: $passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+if [ "$status" -ne 0 ] || [ "$failed" -gt 0 ]; then exit 1; fi
+if [ "$passed" -eq 0 ]; then die "no test ran"; fi

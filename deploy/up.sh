@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts the whole system: PostgreSQL (a private one unless ConnectionStrings__Postgres is given),
+# the schema, two silos, one API with the Orleans Dashboard. Prints the URLs. Safe to re-run.
+#   deploy/up.sh [--replica]
+#   Admin__UserName / Admin__Password   the administrator (default user "admin", password generated)
+source "$(dirname "$0")/lib/common.sh"
+
+if port=$(first_api_port); then
+  say "OrleansScale is already up (API on port $port); deploy/status.sh lists its processes, deploy/down.sh stops it."
+  exec "$ROOT/deploy/status.sh"
+fi
+
+started=$(date +%s)
+if [ -z "${ConnectionStrings__Postgres:-}" ]; then
+  start_private_postgres "$PRIVATE_PG" "$PRIVATE_PG_PORT"
+else
+  say "Using the PostgreSQL given in ConnectionStrings__Postgres"
+fi
+build_binaries
+
+say "Applying the schema"
+( cd "$BUILD_OUT/silo" && ConnectionStrings__Postgres=$(connection_string) dotnet Silo.dll migrate ) >"$LOGS/migrate.log" 2>&1 \
+  || { cat "$LOGS/migrate.log" >&2; die "applying the schema failed"; }
+
+say "Starting two silos and the API"
+start_silo 0
+start_silo 1
+start_api 8080
+wait_until 120 "the API becoming ready" "$LOGS/api-8080.log" api_ready 8080
+wait_until 60 "silo-11111 joining" "$LOGS/silo-11111.log" silo_active 8080 silo-11111
+wait_until 60 "silo-11112 joining" "$LOGS/silo-11112.log" silo_active 8080 silo-11112
+
+cat <<MSG
+
+OrleansScale is up in $(( $(date +%s) - started )) s.
+  API                http://127.0.0.1:8080/api/cluster
+  Orleans Dashboard  http://127.0.0.1:8080/dashboard/   (from this machine, or as an administrator)
+  Health, metrics    http://127.0.0.1:8080/health/ready   http://127.0.0.1:8080/metrics
+  PostgreSQL         $(connection_string | sed 's/Password=[^;]*/Password=***/')
+  Administrator      ${Admin__UserName:-admin} / $( [ -n "${Admin__Password:-}" ] && echo '(as given in Admin__Password)' || echo "$(admin_password)   (saved in .data/admin-password)")
+  Logs               $LOGS
+More silos: deploy/add-silo.sh   More APIs: deploy/add-api.sh   Status: deploy/status.sh   Stop: deploy/down.sh
+MSG
