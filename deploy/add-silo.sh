@@ -4,9 +4,9 @@
 source "$(dirname "$0")/lib/common.sh"
 api=$(first_api_port) || die "the system is not up; run deploy/up.sh first"
 index=0
-while alive "silo-$((11111 + index))" || port_busy $((11111 + index)) || port_busy $((30000 + index)); do index=$((index + 1)); done
-name="silo-$((11111 + index))"
-say "Starting $name (silo port $((11111 + index)), gateway $((30000 + index)))"
+while alive "silo-$((SILO_PORT + index))" || port_busy $((SILO_PORT + index)) || port_busy $((GATEWAY_PORT + index)); do index=$((index + 1)); done
+name="silo-$((SILO_PORT + index))"
+say "Starting $name (silo port $((SILO_PORT + index)), gateway $((GATEWAY_PORT + index)))"
 start_silo "$index"
 wait_until 60 "$name joining the cluster" "$LOGS/$name.log" silo_active "$api" "$name"
 say "$name is active. Watch activations spread at http://127.0.0.1:$api/dashboard/ or http://127.0.0.1:$api/api/cluster"

@@ -25,17 +25,18 @@ say "Applying the schema"
 say "Starting two silos and the API"
 start_silo 0
 start_silo 1
-start_api 8080
-wait_until 120 "the API becoming ready" "$LOGS/api-8080.log" api_ready 8080
-wait_until 60 "silo-11111 joining" "$LOGS/silo-11111.log" silo_active 8080 silo-11111
-wait_until 60 "silo-11112 joining" "$LOGS/silo-11112.log" silo_active 8080 silo-11112
+start_api "$API_PORT"
+wait_until 120 "the API becoming ready" "$LOGS/api-$API_PORT.log" api_ready "$API_PORT"
+for index in 0 1; do
+  wait_until 60 "silo-$((SILO_PORT + index)) joining" "$LOGS/silo-$((SILO_PORT + index)).log" silo_active "$API_PORT" "silo-$((SILO_PORT + index))"
+done
 
 cat <<MSG
 
 OrleansScale is up in $(( $(date +%s) - started )) s.
-  API                http://127.0.0.1:8080/api/cluster
-  Orleans Dashboard  http://127.0.0.1:8080/dashboard/   (from this machine, or as an administrator)
-  Health, metrics    http://127.0.0.1:8080/health/ready   http://127.0.0.1:8080/metrics
+  API                http://127.0.0.1:$API_PORT/api/cluster
+  Orleans Dashboard  http://127.0.0.1:$API_PORT/dashboard/   (from this machine, or as an administrator)
+  Health, metrics    http://127.0.0.1:$API_PORT/health/ready   http://127.0.0.1:$API_PORT/metrics
   PostgreSQL         $(connection_string | sed 's/Password=[^;]*/Password=***/')
   Administrator      ${Admin__UserName:-admin} / $( [ -n "${Admin__Password:-}" ] && echo '(as given in Admin__Password)' || echo "$(admin_password)   (saved in .data/admin-password)")
   Logs               $LOGS

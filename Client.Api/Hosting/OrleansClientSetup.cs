@@ -43,11 +43,17 @@ public static partial class OrleansClientSetup
         return builder;
     }
 
-    /// <summary>At start the silos may not be up yet: keep trying, and say so in the log.</summary>
-    sealed partial class WaitForClusterRetryFilter(ILogger<WaitForClusterRetryFilter> logger) : IClientConnectionRetryFilter
+    /// <summary>At start the silos may not be up yet: keep trying for "Orleans:ConnectTimeout"
+    /// (default 2 minutes), saying so in the log, then give up so a supervisor sees the failure.</summary>
+    sealed partial class WaitForClusterRetryFilter(ILogger<WaitForClusterRetryFilter> logger, IConfiguration configuration)
+        : IClientConnectionRetryFilter
     {
+        readonly DateTime giveUpAt = DateTime.UtcNow + configuration.GetValue("Orleans:ConnectTimeout", TimeSpan.FromMinutes(2));
+
         public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
         {
+            if (DateTime.UtcNow > giveUpAt)
+                return false;
             LogWaiting(exception.Message);
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             return true;

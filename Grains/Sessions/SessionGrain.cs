@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace OrleansScale.Sessions;
@@ -6,7 +7,7 @@ namespace OrleansScale.Sessions;
 public sealed class SessionGrain(
     [PersistentState("session", StorageNames.Main)] IPersistentState<SessionState> state,
     IOptions<SessionOptions> options,
-    TimeProvider clock) : Grain, ISessionGrain
+    [FromKeyedServices(GrainClock.Key)] TimeProvider clock) : Grain, ISessionGrain
 {
     // The expiry storage holds; the in-memory one runs ahead of it by less than ExpiryWriteInterval.
     DateTimeOffset persistedExpiresAt;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace OrleansScale.Users;
 public sealed partial class UserNameGrain(
     [PersistentState("credentials", StorageNames.Main)] IPersistentState<CredentialsState> state,
     IOptions<SignInLimitOptions> limitOptions,
-    TimeProvider clock,
+    [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
     ILogger<UserNameGrain> logger) : Grain, IUserNameGrain
 {
     static readonly PasswordHasher<object> Hasher = new();

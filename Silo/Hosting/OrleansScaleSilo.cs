@@ -45,7 +45,7 @@ public static class OrleansScaleSilo
         silo.AddDashboard();
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
-        silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.TestingHost;
 using OrleansScale.Silo.Hosting;
 
@@ -39,6 +38,8 @@ public class ClusterFixture : IAsyncLifetime
 
         var builder = new TestClusterBuilder(2);
         builder.Options.UseTestClusterMembership = false;
+        // Real sockets: the API factories connect to the gateways like any external client.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(settings));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -70,7 +71,7 @@ public class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             silo.AddOrleansScale(silo.Configuration);
-            silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            silo.Services.AddKeyedSingleton<TimeProvider>(GrainClock.Key, Clock); // the last registration wins
         }
     }
 

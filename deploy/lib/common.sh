@@ -11,6 +11,12 @@ BUILD_OUT="$DATA/build"            # published binaries the processes run from
 PG_BIN=""
 mkdir -p "$RUN" "$LOGS"
 
+# Every port the system uses moves by this much, so two copies can run on one machine.
+OFFSET=${ORLEANSSCALE_PORT_OFFSET:-0}
+API_PORT=$((8080 + OFFSET))
+SILO_PORT=$((11111 + OFFSET))
+GATEWAY_PORT=$((30000 + OFFSET))
+
 say()  { printf '\033[1m==>\033[0m %s\n' "$*"; }
 warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
 die()  { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -19,6 +25,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 # Finds PostgreSQL 15's server binaries, installing Debian's postgresql package when they are missing.
 find_postgres() {
+  local dir
   for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
     if [ -x "$dir/pg_ctl" ]; then PG_BIN=$dir; return; fi
   done
@@ -92,7 +99,7 @@ stop_private_postgres() {
 
 # The connection string every process gets: the one given, or the private server's.
 PRIVATE_PG="$DATA/postgres"
-PRIVATE_PG_PORT=${ORLEANSSCALE_PG_PORT:-55432}
+PRIVATE_PG_PORT=${ORLEANSSCALE_PG_PORT:-$((55432 + OFFSET))}
 connection_string() {
   if [ -n "${ConnectionStrings__Postgres:-}" ]; then
     printf '%s' "$ConnectionStrings__Postgres"
@@ -152,13 +159,13 @@ first_api_port() {
 
 silo_env() { # silo_env INDEX: the environment of silo number INDEX (0-based)
   printf '%s\n' "ConnectionStrings__Postgres=$(connection_string)" \
-    "Silo__SiloPort=$((11111 + $1))" "Silo__GatewayPort=$((30000 + $1))" "Silo__Name=silo-$((11111 + $1))"
+    "Silo__SiloPort=$((SILO_PORT + $1))" "Silo__GatewayPort=$((GATEWAY_PORT + $1))" "Silo__Name=silo-$((SILO_PORT + $1))"
 }
 
 start_silo() { # start_silo INDEX
-  local index=$1 name="silo-$((11111 + $1))"
+  local index=$1 name="silo-$((SILO_PORT + $1))"
   local -a environment; mapfile -t environment < <(silo_env "$index")
-  start_process "$name" silo "silo $((11111 + index)), gateway $((30000 + index))" "-" "$BUILD_OUT/silo" -- \
+  start_process "$name" silo "silo $((SILO_PORT + index)), gateway $((GATEWAY_PORT + index))" "-" "$BUILD_OUT/silo" -- \
     "${environment[@]}" DOTNET_gcServer=1 dotnet Silo.dll
 }
 
