@@ -19,7 +19,7 @@ if [ -n "${ConnectionStrings__Postgres:-}" ]; then
   export ORLEANSSCALE_TEST_POSTGRES="$ConnectionStrings__Postgres"
   say "Testing against the PostgreSQL given in ConnectionStrings__Postgres"
 else
-  port=${ORLEANSSCALE_TEST_PG_PORT:-55433}
+  port=${ORLEANSSCALE_TEST_PG_PORT:-$((55433 + OFFSET))}
   rm -rf "$TEST_PG"
   started_here=yes
   start_private_postgres "$TEST_PG" "$port"
