@@ -8,7 +8,16 @@ public interface IActivityStreamGrain : IGrainWithStringKey
     /// <summary>Appends an activity of this user. Idempotent on <see cref="NewActivity.Id"/>: posting
     /// the same id again returns the stored activity and queues nothing new.</summary>
     Task<ActivityView> Post(NewActivity activity);
+
+    /// <summary>A page of this user's activities, newest first, served from memory. Pass the
+    /// previous page's <see cref="ActivityPage.Next"/> as <paramref name="before"/> for the next page.</summary>
+    ValueTask<ActivityPage> Page(int limit, string? before);
 }
+
+[GenerateSerializer, Immutable]
+public sealed record ActivityPage(
+    [property: Id(0)] IReadOnlyList<ActivityView> Items,
+    [property: Id(1)] string? Next);
 
 /// <summary>An activity to post. The id is chosen by the poster and derived from what happened
 /// (for example "review:{reviewId}"), so a retried post is recognised as the same activity.</summary>
