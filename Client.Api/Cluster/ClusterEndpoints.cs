@@ -19,7 +19,7 @@ public static class ClusterEndpoints
 
     public sealed record ProcessView(string Name, string Version, DateTimeOffset StartedAt);
 
-    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains, IHostEnvironment host)
+    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         var hostsTask = management.GetDetailedHosts(onlyActive: false);
@@ -37,7 +37,7 @@ public static class ClusterEndpoints
                 new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)), byType.Values.Sum(), byType);
         }));
 
-        var api = ProcessInfo.OfCurrentProcess($"api-{host.ApplicationName}-{Environment.ProcessId}");
+        var api = ProcessInfo.OfCurrentProcess($"api-{Environment.MachineName}-{Environment.ProcessId}");
         return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt)));
     }
 

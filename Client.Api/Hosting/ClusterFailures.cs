@@ -9,6 +9,10 @@ static class ClusterFailures
     public static bool IsTransient(Exception exception) => exception is
         OrleansMessageRejectionException or SiloUnavailableException or ClientNotAvailableException
         or ConnectionFailedException or GatewayTooBusyException or TimeoutException;
+
+    /// <summary>How long to wait before the one retry of a read: about the time the cluster needs to
+    /// declare a killed silo dead with the tuned membership settings.</summary>
+    public static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(750);
 }
 
 /// <summary>Retries a GET or HEAD once when the cluster fails it transiently, typically because the silo
@@ -16,8 +20,6 @@ static class ClusterFailures
 /// retried here: the caller cannot know whether the first attempt took effect.</summary>
 sealed partial class RetryIdempotentReadsFilter(ILogger<RetryIdempotentReadsFilter> logger) : IEndpointFilter
 {
-    static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(500);
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var method = context.HttpContext.Request.Method;
@@ -30,7 +32,7 @@ sealed partial class RetryIdempotentReadsFilter(ILogger<RetryIdempotentReadsFilt
         catch (Exception e) when (ClusterFailures.IsTransient(e) && !context.HttpContext.Response.HasStarted)
         {
             LogRetrying(context.HttpContext.Request.Path, e.GetType().Name);
-            await Task.Delay(Pause, context.HttpContext.RequestAborted);
+            await Task.Delay(ClusterFailures.RetryPause, context.HttpContext.RequestAborted);
             return await next(context);
         }
     }

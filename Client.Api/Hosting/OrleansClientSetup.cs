@@ -27,6 +27,11 @@ public static partial class OrleansClientSetup
             });
             client.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(3));
+            // A request caught on a gateway connection that dies with its silo gets no answer; Orleans'
+            // default would hold the HTTP request for 30 s. Every grain call behind this API is short
+            // (long work is queued), so fail it sooner and let the read retry or the client decide.
+            client.Configure<ClientMessagingOptions>(o =>
+                o.ResponseTimeout = configuration.GetValue("Orleans:ResponseTimeout", TimeSpan.FromSeconds(5)));
             client.AddAdoNetStreams(StreamProviders.Queue, stream =>
             {
                 stream.ConfigureAdoNet(ob => ob.Configure(o =>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using OrleansScale.Api.Hosting;
 using OrleansScale.Sessions;
 
 namespace OrleansScale.Api.Sessions;
@@ -56,11 +57,25 @@ sealed class SessionAuthenticationHandler(
             return AuthenticateResult.NoResult();
         if (!SessionToken.IsWellFormed(token))
             return AuthenticateResult.Fail("Malformed session token.");
-        var session = await grains.GetGrain<ISessionGrain>(token).Touch();
+        var session = await Touch(token);
         if (session is null)
             return AuthenticateResult.Fail("The session has expired or was signed out.");
         Context.Items[typeof(CurrentSession)] = new CurrentSession(token, session);
         return AuthenticateResult.Success(new AuthenticationTicket(SessionAuthentication.Principal(session), Scheme.Name));
+    }
+
+    /// <summary>Resolving a session is a read: retried once when the silo that held it has just died.</summary>
+    async Task<SessionView?> Touch(string token)
+    {
+        try
+        {
+            return await grains.GetGrain<ISessionGrain>(token).Touch();
+        }
+        catch (Exception e) when (ClusterFailures.IsTransient(e))
+        {
+            await Task.Delay(ClusterFailures.RetryPause, Context.RequestAborted);
+            return await grains.GetGrain<ISessionGrain>(token).Touch();
+        }
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
