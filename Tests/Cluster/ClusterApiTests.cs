@@ -60,4 +60,18 @@ public sealed class ClusterApiTests(ClusterFixture fixture) : IClassFixture<Clus
         await (await fixture.ApiA.WithToken(someone.Token).GetAsync("/dashboard/")).AssertProblem(HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await fixture.ApiA.WithToken(admin.Token).GetAsync("/dashboard/")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_dashboard_shows_every_silo_and_its_activations()
+    {
+        var admin = await fixture.ApiB.SignIn(ClusterFixture.AdminUserName, ClusterFixture.AdminPassword);
+        using var http = fixture.ApiB.WithToken(admin.Token);
+
+        var counters = await Await.Until(() => http.GetFromJsonAsync<JsonElement>("/dashboard/DashboardCounters"),
+            c => c.GetProperty("hosts").GetArrayLength() == 2 && c.GetProperty("totalActivationCount").GetInt32() > 0,
+            TimeSpan.FromSeconds(30), "the dashboard to report both silos");
+
+        var silos = counters.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("siloAddress").GetString()!).ToHashSet();
+        Assert.Equal(fixture.Cluster.Silos.Select(s => s.SiloAddress.ToParsableString()).ToHashSet(), silos);
+    }
 }
