@@ -10,7 +10,7 @@ started_here=no
 cleanup() {
   if [ "$started_here" = yes ]; then
     stop_private_postgres "$TEST_PG" || true
-    rm -rf "$TEST_PG"
+    rm -rf "$(readlink -f "$TEST_PG")" "$TEST_PG"
   fi
 }
 trap cleanup EXIT
@@ -20,7 +20,7 @@ if [ -n "${ConnectionStrings__Postgres:-}" ]; then
   say "Testing against the PostgreSQL given in ConnectionStrings__Postgres"
 else
   port=${ORLEANSSCALE_TEST_PG_PORT:-$((55433 + OFFSET))}
-  rm -rf "$TEST_PG"
+  rm -rf "$(readlink -f "$TEST_PG")" "$TEST_PG"
   started_here=yes
   start_private_postgres "$TEST_PG" "$port"
   export ORLEANSSCALE_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=$PG_PASSWORD;Database=postgres"

@@ -54,8 +54,18 @@ start_private_postgres() {
   local dir=$1 port=$2
   find_postgres
   mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
-  pg_run test -w "$dir" || die "the postgres OS user cannot write $dir (a parent folder is not reachable for it); clone the project under a path other users can enter"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir"
+    if ! pg_run test -w "$dir"; then
+      # A parent folder (say /root) is closed to the postgres OS user: keep the data outside and link it.
+      local outside; outside="/var/tmp/orleansscale-$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+      warn "the postgres OS user cannot enter $dir; keeping that database in $outside"
+      mkdir -p "$outside" && chown postgres: "$outside"
+      rm -rf "$dir" && ln -s "$outside" "$dir"
+    fi
+  fi
+  dir=$(readlink -f "$dir")
+  pg_run test -w "$dir" || die "the postgres OS user cannot write $dir"
   if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
     say "Creating a private PostgreSQL cluster in $dir/pgdata"
     local password; password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' )
@@ -88,7 +98,7 @@ CONF
 }
 
 stop_private_postgres() {
-  local dir=$1
+  local dir; dir=$(readlink -f "$1")
   [ -f "$dir/pgdata/PG_VERSION" ] || return 0
   find_postgres
   if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
