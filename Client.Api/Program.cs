@@ -1,5 +1,7 @@
+using OrleansScale.Api.Articles;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Jobs;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Api.Users;
 
@@ -9,6 +11,7 @@ builder.AddApiDefaults();             // problem details, limits, health, metric
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
+builder.AddQueueMonitoring();         // dead letters of the queue, on /api/cluster and /metrics
 
 var app = builder.Build();
 app.UseApiDefaults();
@@ -16,6 +19,8 @@ var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
 api.MapUsersApi();
 api.MapSessionsApi();
 api.MapClusterApi();
+api.MapArticlesApi();
+api.MapJobsApi();
 app.MapDashboard();
 app.Run();
 

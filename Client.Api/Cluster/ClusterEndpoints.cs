@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Jobs;
 using OrleansScale.Cluster;
 
 namespace OrleansScale.Api.Cluster;
@@ -11,7 +12,10 @@ public static class ClusterEndpoints
         return app;
     }
 
-    public sealed record ClusterView(IReadOnlyList<SiloView> Silos, ProcessView Api);
+    public sealed record ClusterView(IReadOnlyList<SiloView> Silos, ProcessView Api, QueueView Queue);
+
+    /// <summary>The background work queue; <c>DeadLetters</c> is null when Postgres did not answer.</summary>
+    public sealed record QueueView(long? DeadLetters);
 
     public sealed record SiloView(
         string Address, string Name, string Status, string? Version, DateTimeOffset StartedAt,
@@ -19,8 +23,9 @@ public static class ClusterEndpoints
 
     public sealed record ProcessView(string Name, string Version, DateTimeOffset StartedAt);
 
-    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains)
+    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains, DeadLetters deadLetters)
     {
+        var deadLetterCount = deadLetters.CountAsync();
         var management = grains.GetGrain<IManagementGrain>(0);
         var hostsTask = management.GetDetailedHosts(onlyActive: false);
         var statisticsTask = management.GetSimpleGrainStatistics();
@@ -38,7 +43,8 @@ public static class ClusterEndpoints
         }));
 
         var api = ProcessInfo.OfCurrentProcess($"api-{Environment.MachineName}-{Environment.ProcessId}");
-        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt)));
+        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt),
+            new QueueView(await deadLetterCount)));
     }
 
     /// <summary>Asks the silo itself for its build; a silo that cannot answer in time shows no version

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using OrleansScale.Articles;
 using OrleansScale.Cluster;
+using OrleansScale.Jobs;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
 
@@ -50,6 +52,8 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddArticles();
+        silo.Services.AddJobs();
         return silo;
     }
 

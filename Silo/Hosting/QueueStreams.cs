@@ -19,6 +19,9 @@ static class QueueStreams
                 // covers any outage we plan for.
                 o.ExpiryTimeout = section.GetValue("ExpiryTimeout", TimeSpan.FromDays(1));
                 o.MaxAttempts = section.GetValue("MaxAttempts", 5);
+                // How long a delivered but unconfirmed message stays hidden: after a silo dies mid-delivery,
+                // its messages reach another silo this much later. Every consumer must finish well within it.
+                o.VisibilityTimeout = section.GetValue("VisibilityTimeout", TimeSpan.FromMinutes(1));
             }));
             stream.ConfigurePartitioning(section.GetValue("Partitions", 4));
         });

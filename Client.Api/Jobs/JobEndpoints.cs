@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Sessions;
+using OrleansScale.Jobs;
+
+namespace OrleansScale.Api.Jobs;
+
+public static class JobEndpoints
+{
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users/{id}/exports", RequestExport).RequireAuthorization().WithTags("Jobs").WithName("RequestExport");
+        var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
+        jobs.MapGet("/{jobId}", GetJob).WithName("GetJob");
+        jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult");
+        return app;
+    }
+
+    public sealed record JobAccepted(string JobId);
+
+    public sealed record JobDetails(
+        string Id, string Kind, string Status, int Progress, int Attempts,
+        DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
+
+    static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> RequestExport(string id, IGrainFactory grains, HttpContext http)
+    {
+        if (http.Current().View.UserId != id)
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You can export only your own data.");
+        var job = await grains.GetGrain<IUserExportsGrain>(id).Request();
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", new JobAccepted(job.Id));
+    }
+
+    /// <summary>Someone else's job answers exactly like a job that does not exist, so ids leak nothing.</summary>
+    static async Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJob(string jobId, IGrainFactory grains, HttpContext http)
+    {
+        var job = await grains.GetGrain<IJobGrain>(jobId).Get();
+        if (job is null || job.OwnerId != http.Current().View.UserId)
+            return NoSuchJob();
+        return TypedResults.Ok(new JobDetails(job.Id, job.Kind, job.Status.ToString().ToLowerInvariant(), job.Progress,
+            job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt, job.Error));
+    }
+
+    static async Task<IResult> GetResult(string jobId, IGrainFactory grains, HttpContext http)
+    {
+        var result = await grains.GetGrain<IJobGrain>(jobId).GetResult();
+        if (result.Outcome == JobResultOutcome.NotFound || result.OwnerId != http.Current().View.UserId)
+            return NoSuchJob();
+        return result.Outcome switch
+        {
+            JobResultOutcome.NotFinished => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: "The job has not finished yet.", detail: $"Poll /api/jobs/{jobId} until its status is succeeded."),
+            JobResultOutcome.Failed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: "The job failed and has no result.", detail: $"/api/jobs/{jobId} says why."),
+            JobResultOutcome.Expired => TypedResults.Problem(statusCode: StatusCodes.Status410Gone,
+                title: "The job's result has expired. Request a new export."),
+            _ => TypedResults.Content(result.Json, "application/json; charset=utf-8"),
+        };
+    }
+
+    static ProblemHttpResult NoSuchJob() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job.");
+}

@@ -1,0 +1,15 @@
+namespace OrleansScale.Jobs;
+
+/// <summary>The code of one kind of job, registered as a keyed service under the kind's name. It may
+/// run more than once for one job (delivery is at-least-once and failed attempts are retried), so it
+/// must be safe to repeat; it returns the result as JSON.</summary>
+public interface IJobHandler
+{
+    Task<string> Run(JobContext job);
+}
+
+public sealed record JobContext(string JobId, string OwnerId, string Input, int Attempt, Func<int, Task> ReportProgress);
+
+/// <summary>A failure whose message is meant for the job's owner; any other exception is logged and
+/// reported as an internal error, so no exception detail reaches a client.</summary>
+public sealed class JobFailedException(string message) : Exception(message);
