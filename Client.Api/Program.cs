@@ -1,5 +1,7 @@
+using OrleansScale.Api.Catalog;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Products;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Api.Users;
 
@@ -16,6 +18,8 @@ var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
 api.MapUsersApi();
 api.MapSessionsApi();
 api.MapClusterApi();
+api.MapProductsApi();
+api.MapCatalogApi();
 app.MapDashboard();
 app.Run();
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using OrleansScale.Catalog;
 using OrleansScale.Cluster;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
@@ -46,6 +47,7 @@ public static class OrleansScaleSilo
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
+        silo.Services.AddCatalog(configuration);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
