@@ -1,7 +1,9 @@
 using OrleansScale.Api.Articles;
+using OrleansScale.Api.Catalog;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Jobs;
+using OrleansScale.Api.Products;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Api.Users;
 
@@ -21,6 +23,8 @@ api.MapSessionsApi();
 api.MapClusterApi();
 api.MapArticlesApi();
 api.MapJobsApi();
+api.MapProductsApi();
+api.MapCatalogApi();
 app.MapDashboard();
 app.Run();
 

@@ -14,6 +14,7 @@ public static class SessionEndpoints
         var current = sessions.MapGroup("/current").RequireAuthorization();
         current.MapGet("/", GetCurrent).WithName("GetCurrentSession");
         current.MapDelete("/", SignOut).WithName("SignOut");
+        current.MapCart();
         return app;
     }
 
@@ -21,7 +22,7 @@ public static class SessionEndpoints
 
     public sealed record SessionCreated(string SessionId, string UserId, DateTimeOffset ExpiresAt);
 
-    public sealed record SessionDetails(string UserId, string UserName, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+    public sealed record SessionDetails(string UserId, string UserName, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, CartView Cart);
 
     static async Task<Results<Created<SessionCreated>, ValidationProblem, ProblemHttpResult>> SignIn(
         SignInRequest request, IGrainFactory grains, HttpContext http)
@@ -56,10 +57,11 @@ public static class SessionEndpoints
         return TypedResults.Created("/api/sessions/current", new SessionCreated(token, user.Id, session.ExpiresAt));
     }
 
-    static Ok<SessionDetails> GetCurrent(HttpContext http)
+    static async Task<Ok<SessionDetails>> GetCurrent(HttpContext http, IGrainFactory grains)
     {
-        var session = http.Current().View;
-        return TypedResults.Ok(new SessionDetails(session.UserId, session.UserName, session.CreatedAt, session.ExpiresAt));
+        var (token, session) = http.Current();
+        var cart = await grains.GetGrain<ISessionGrain>(token).GetCart() ?? new CartView([]);
+        return TypedResults.Ok(new SessionDetails(session.UserId, session.UserName, session.CreatedAt, session.ExpiresAt, cart));
     }
 
     static async Task<NoContent> SignOut(HttpContext http, IGrainFactory grains)

@@ -13,6 +13,16 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>Ends the session everywhere; durable when the task completes. Idempotent.</summary>
     Task Close();
+
+    /// <summary>The session's cart, from memory; null if the session is not open.</summary>
+    ValueTask<CartView?> GetCart();
+
+    /// <summary>Sets the quantity of a product in the cart (adding the line if needed), if the product
+    /// exists and the cart stays within its limits; durable when the task completes.</summary>
+    Task<CartChange> SetCartLine(string productId, int quantity);
+
+    /// <summary>Removes a product's line, if any; durable when the task completes. Null if the session is not open.</summary>
+    Task<CartView?> RemoveCartLine(string productId);
 }
 
 [GenerateSerializer, Immutable]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OrleansScale.Products;
 
 namespace OrleansScale.Sessions;
 
@@ -56,6 +57,43 @@ public sealed class SessionGrain(
         DeactivateOnIdle();
     }
 
+    public ValueTask<CartView?> GetCart() =>
+        ValueTask.FromResult(IsOpen ? Cart() : null);
+
+    public async Task<CartChange> SetCartLine(string productId, int quantity)
+    {
+        if (!IsOpen)
+            return new CartChange(CartOutcome.NoSession, null);
+        if (quantity is < CartLimits.MinQuantity or > CartLimits.MaxQuantity)
+            return new CartChange(CartOutcome.InvalidQuantity, Cart());
+        var lines = state.State.Cart;
+        var at = lines.FindIndex(l => l.ProductId == productId);
+        if (at < 0 && lines.Count >= CartLimits.MaxLines)
+            return new CartChange(CartOutcome.TooManyLines, Cart());
+        if (!await GrainFactory.GetGrain<IProductGrain>(productId).Exists())
+            return new CartChange(CartOutcome.UnknownProduct, Cart());
+        if (at < 0)
+            lines.Add(new CartLine(productId, quantity));
+        else
+            lines[at] = lines[at] with { Quantity = quantity };
+        await Persist();
+        return new CartChange(CartOutcome.Done, Cart());
+    }
+
+    public async Task<CartView?> RemoveCartLine(string productId)
+    {
+        if (!IsOpen)
+            return null;
+        if (state.State.Cart.RemoveAll(l => l.ProductId == productId) > 0)
+            await Persist();
+        return Cart();
+    }
+
+    // Touch (which every authenticated request makes first) closes an expired session.
+    bool IsOpen => state.State.User is not null && clock.GetUtcNow() < state.State.ExpiresAt;
+
+    CartView Cart() => new(state.State.Cart.ToList());
+
     async Task Persist()
     {
         await state.WriteStateAsync();
@@ -72,4 +110,5 @@ public sealed class SessionState
     [Id(0)] public SessionUser? User { get; set; }
     [Id(1)] public DateTimeOffset CreatedAt { get; set; }
     [Id(2)] public DateTimeOffset ExpiresAt { get; set; }
+    [Id(3)] public List<CartLine> Cart { get; set; } = [];
 }

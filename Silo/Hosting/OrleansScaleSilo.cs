@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using OrleansScale.Articles;
+using OrleansScale.Catalog;
 using OrleansScale.Cluster;
 using OrleansScale.Jobs;
 using OrleansScale.Sessions;
@@ -48,6 +49,7 @@ public static class OrleansScaleSilo
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
+        silo.Services.AddCatalog(configuration);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)

@@ -195,3 +195,45 @@ admin_password() {
   fi
   cat "$file"
 }
+
+# The read replica of the private server (deploy/up.sh --replica): its folder and port.
+REPLICA_PG="$DATA/replica"
+REPLICA_PG_PORT=${ORLEANSSCALE_REPLICA_PG_PORT:-$((55434 + OFFSET))}
+
+# start_replica_postgres: a streaming replica of the private server under $REPLICA_PG, listening on
+# 127.0.0.1:$REPLICA_PG_PORT, cloned on first use with pg_basebackup -R (standby.signal + primary_conninfo).
+start_replica_postgres() {
+  find_postgres
+  mkdir -p "$REPLICA_PG"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$REPLICA_PG"; fi
+  local password; password=$(cat "$PRIVATE_PG/password")
+  if [ ! -f "$REPLICA_PG/pgdata/PG_VERSION" ]; then
+    say "Cloning the primary into a streaming replica in $REPLICA_PG/pgdata (pg_basebackup)"
+    pg_run env PGPASSWORD="$password" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIVATE_PG_PORT" -U postgres \
+      -D "$REPLICA_PG/pgdata" -R -X stream >"$REPLICA_PG/basebackup.log" 2>&1 \
+      || { cat "$REPLICA_PG/basebackup.log" >&2; die "pg_basebackup failed"; }
+    # Later lines win: the replica copied the primary's port and socket folder, and needs its own.
+    pg_run sh -c "cat >> '$REPLICA_PG/pgdata/postgresql.auto.conf'" <<CONF
+port = $REPLICA_PG_PORT
+unix_socket_directories = '$REPLICA_PG'
+primary_conninfo = 'host=127.0.0.1 port=$PRIVATE_PG_PORT user=postgres password=$password'
+CONF
+  fi
+  if pg_run "$PG_BIN/pg_ctl" -D "$REPLICA_PG/pgdata" status >/dev/null 2>&1; then
+    return
+  fi
+  say "Starting the read replica on 127.0.0.1:$REPLICA_PG_PORT (log: $REPLICA_PG/postgres.log)"
+  pg_run "$PG_BIN/pg_ctl" -D "$REPLICA_PG/pgdata" -l "$REPLICA_PG/postgres.log" -w -t 60 start >/dev/null \
+    || { tail -20 "$REPLICA_PG/postgres.log" >&2; die "the replica did not start"; }
+}
+
+replica_connection_string() {
+  printf 'Host=127.0.0.1;Port=%s;Username=postgres;Password=%s;Database=orleansscale' \
+    "$REPLICA_PG_PORT" "$(cat "$PRIVATE_PG/password")"
+}
+
+# While the replica runs, every process started by these scripts (add-silo.sh too) reads listings from
+# it. Not for test.sh: the tests bring their own databases and replica.
+if [ -z "${ConnectionStrings__PostgresRead:-}" ] && [ "$(basename "$0")" != test.sh ] && [ -f "$REPLICA_PG/pgdata/postmaster.pid" ]; then
+  export ConnectionStrings__PostgresRead; ConnectionStrings__PostgresRead=$(replica_connection_string)
+fi

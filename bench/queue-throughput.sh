@@ -2,7 +2,7 @@
 # Measures the queue's end-to-end throughput on this machine: starts the private PostgreSQL of
 # deploy/ (or uses ConnectionStrings__Postgres), then runs QueueBench with 1 and 4 partitions at
 # growing producer concurrency. Stops the PostgreSQL it started. Honours ORLEANSSCALE_PORT_OFFSET.
-#   bench/run.sh [messages]
+#   bench/queue-throughput.sh [messages]
 source "$(dirname "$0")/../deploy/lib/common.sh"
 messages=${1:-5000}
 started_here=no

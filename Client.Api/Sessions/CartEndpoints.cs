@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Hosting;
+using OrleansScale.Sessions;
+
+namespace OrleansScale.Api.Sessions;
+
+/// <summary>The cart of the current session; it lives in the session grain, written through.</summary>
+public static class CartEndpoints
+{
+    public static RouteGroupBuilder MapCart(this RouteGroupBuilder current)
+    {
+        var cart = current.MapGroup("/cart").WithTags("Cart");
+        cart.MapGet("/", GetCart).WithName("GetCart");
+        cart.MapPut("/{productId}", SetLine).WithName("SetCartLine");
+        cart.MapDelete("/{productId}", RemoveLine).WithName("RemoveCartLine");
+        return current;
+    }
+
+    public sealed record CartLineRequest(int? Quantity);
+
+    static async Task<Results<Ok<CartView>, ProblemHttpResult>> GetCart(HttpContext http, IGrainFactory grains) =>
+        await grains.GetGrain<ISessionGrain>(http.Current().Token).GetCart() is { } cart ? TypedResults.Ok(cart) : SessionGone();
+
+    static async Task<Results<Ok<CartView>, ValidationProblem, ProblemHttpResult>> SetLine(
+        string productId, CartLineRequest request, HttpContext http, IGrainFactory grains)
+    {
+        var errors = new ValidationErrors();
+        if (request.Quantity is not { } quantity)
+            errors.Add("quantity", "The field is required.");
+        else if (quantity is < CartLimits.MinQuantity or > CartLimits.MaxQuantity)
+            errors.Add("quantity", $"Must be from {CartLimits.MinQuantity} to {CartLimits.MaxQuantity}.");
+        if (!errors.IsValid)
+            return errors.ToProblem();
+        if (productId.Length > 100)
+            return UnknownProduct();
+
+        var change = await grains.GetGrain<ISessionGrain>(http.Current().Token).SetCartLine(productId, request.Quantity!.Value);
+        return change.Outcome switch
+        {
+            CartOutcome.Done => TypedResults.Ok(change.Cart!),
+            CartOutcome.UnknownProduct => UnknownProduct(),
+            CartOutcome.TooManyLines => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: $"The cart already holds {CartLimits.MaxLines} lines, the most it may hold."),
+            CartOutcome.InvalidQuantity => new ValidationErrors().Add("quantity", "Out of range.").ToProblem(),
+            _ => SessionGone(),
+        };
+    }
+
+    static async Task<Results<Ok<CartView>, ProblemHttpResult>> RemoveLine(string productId, HttpContext http, IGrainFactory grains) =>
+        await grains.GetGrain<ISessionGrain>(http.Current().Token).RemoveCartLine(productId) is { } cart
+            ? TypedResults.Ok(cart)
+            : SessionGone();
+
+    static ProblemHttpResult UnknownProduct() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no such product.");
+
+    // The session expired between authentication and this call.
+    static ProblemHttpResult SessionGone() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first: no session, or the session has expired.");
+}

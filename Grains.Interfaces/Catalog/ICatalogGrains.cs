@@ -1,0 +1,49 @@
+using Orleans.Concurrency;
+using OrleansScale.Products;
+
+namespace OrleansScale.Catalog;
+
+/// <summary>Keeps the catalog read table up to date for one product, keyed by the product id; fed by the
+/// product-change stream. Idempotent and ordered by version: an event at or below the row's version
+/// changes no row.</summary>
+public interface ICatalogProjectionGrain : IGrainWithStringKey
+{
+    /// <summary>Applies the change if it is newer than the row, then drops every cached listing the
+    /// product is or could be in. Returns true when the row changed.</summary>
+    Task<bool> Apply(ProductChanged change);
+}
+
+/// <summary>One cached listing, keyed by <see cref="ListingQuery.Key"/> (a hash of the normalised query).</summary>
+public interface IListingGrain : IGrainWithStringKey
+{
+    /// <summary>The listing's JSON, from memory when cached (Hit), else from the read table.</summary>
+    Task<ListingResult> Get(ListingQuery query);
+
+    /// <summary>Drops the cached result, and any result of a query in flight. Interleaves with
+    /// <see cref="Get"/>, which waits on the registry that calls this.</summary>
+    [AlwaysInterleave]
+    Task Invalidate();
+}
+
+/// <summary>The cached listings that a change in one category could affect, keyed by the category, or by
+/// <see cref="ListingRegistry.AllCategories"/> for listings without a category filter.</summary>
+public interface IListingRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Records that a listing is cached, and returns the replication position of the latest
+    /// invalidation: a replica result is fresh only if the replica has replayed that far.</summary>
+    Task<ulong> Register(string listingKey);
+
+    /// <summary>Drops every registered listing; <paramref name="position"/> is the primary's WAL position
+    /// after the change that caused it.</summary>
+    Task Invalidate(ulong position);
+}
+
+public static class ListingRegistry
+{
+    public const string AllCategories = "*";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record ListingResult(
+    [property: Id(0)] bool Hit,
+    [property: Id(1)] byte[] Json);

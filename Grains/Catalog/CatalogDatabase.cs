@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace OrleansScale.Catalog;
+
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    /// <summary>The currency of the listing's price and of the price sort. Products without a price in it
+    /// are listed without a price and sort last by price.</summary>
+    [Required, RegularExpression("^[A-Z]{3}$")]
+    public string ReferenceCurrency { get; set; } = "USD";
+
+    /// <summary>Connections each silo's catalog may hold per server (primary, replica). Bounded so that the
+    /// projection of a burst of changes waits for a connection instead of exhausting the server's
+    /// max_connections, which the grain storage, the queue and the clustering share.</summary>
+    [Range(1, 200)]
+    public int MaxConnections { get; set; } = 16;
+}
+
+/// <summary>Where the catalog read table lives: the projection writes the primary
+/// (ConnectionStrings:Postgres); listings read ConnectionStrings:PostgresRead when it is set (a streaming
+/// replica), else the primary too.</summary>
+public sealed class CatalogDatabase(NpgsqlDataSource primary, NpgsqlDataSource read, bool hasReplica)
+{
+    public NpgsqlDataSource Primary { get; } = primary;
+    public NpgsqlDataSource Read { get; } = read;
+    public bool HasReplica { get; } = hasReplica;
+}
+
+public static class CatalogSetup
+{
+    /// <summary>The catalog's options and its primary and read data sources.</summary>
+    public static IServiceCollection AddCatalog(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(provider =>
+        {
+            var maxConnections = provider.GetRequiredService<IOptions<CatalogOptions>>().Value.MaxConnections;
+            NpgsqlDataSource Create(string connectionString) =>
+                NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxConnections });
+            var primary = configuration.GetConnectionString("Postgres") is { Length: > 0 } p
+                ? Create(p)
+                : throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+            return configuration.GetConnectionString("PostgresRead") is { Length: > 0 } r
+                ? new CatalogDatabase(primary, Create(r), hasReplica: true)
+                : new CatalogDatabase(primary, primary, hasReplica: false);
+        });
+        return services;
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using OrleansScale.Products;
+
+namespace OrleansScale.Catalog;
+
+[GrainType("catalog-projection")]
+[ImplicitStreamSubscription(ProductChanges.Namespace)]
+public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<CatalogOptions> options)
+    : Grain, ICatalogProjectionGrain, IStreamSubscriptionObserver, IAsyncObserver<ProductChanged>
+{
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        await handleFactory.Create<ProductChanged>().ResumeAsync(this);
+
+    // A failure is thrown on, so the queue delivers the event again.
+    public Task OnNextAsync(ProductChanged change, StreamSequenceToken? token = null) => Apply(change);
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    public async Task<bool> Apply(ProductChanged change)
+    {
+        await using var connection = await database.Primary.OpenConnectionAsync();
+        var row = await Current(connection, change.ProductId);
+        if (row is { } stale && stale.Version > change.Version)
+            return false; // an old event: the row already holds something newer, and listings were told then
+
+        bool applied;
+        string? oldCategory;
+        if (row is { } same && same.Version == change.Version)
+        {
+            // Delivered again. The first delivery may have died between the write and the invalidation,
+            // so invalidate again: the same listings as the first time, which is harmless if done twice.
+            (applied, oldCategory) = (false, same.PreviousCategory);
+        }
+        else
+        {
+            var written = await Upsert(connection, change);
+            if (written is null)
+                return false; // a newer version got there between our read and our write
+            (applied, oldCategory) = (true, written.Value.OldCategory);
+        }
+
+        await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
+        var lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync())!;
+        var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
+        if (oldCategory is not null)
+            registries.Add(oldCategory);
+        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r).Invalidate(lsn)));
+        return applied;
+    }
+
+    static async Task<(long Version, string? PreviousCategory)?> Current(NpgsqlConnection connection, string id)
+    {
+        await using var command = new NpgsqlCommand("SELECT version, previous_category FROM catalog_product WHERE id = $1", connection)
+        {
+            Parameters = { new() { Value = id } },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+            return null;
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    async Task<(string? OldCategory, bool Written)?> Upsert(NpgsqlConnection connection, ProductChanged change)
+    {
+        var currency = options.Value.ReferenceCurrency;
+        var price = change.Prices.FirstOrDefault(p => p.Currency == currency);
+        // The WHERE keeps the row's version monotonic even if two activations ever raced.
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO catalog_product AS c (id, version, deleted, name, category, previous_category,
+                price_currency, price, rating, review_count, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (id) DO UPDATE SET
+                version = excluded.version, deleted = excluded.deleted, name = excluded.name,
+                previous_category = c.category, category = excluded.category,
+                price_currency = excluded.price_currency, price = excluded.price, rating = excluded.rating,
+                review_count = excluded.review_count, created_at = excluded.created_at, updated_at = excluded.updated_at
+            WHERE excluded.version > c.version
+            RETURNING previous_category
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = change.ProductId },
+                new() { Value = change.Version },
+                new() { Value = change.Deleted },
+                new() { Value = change.Name },
+                new() { Value = change.Category },
+                new() { Value = price is null ? DBNull.Value : currency, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = price is null ? DBNull.Value : price.Amount, NpgsqlDbType = NpgsqlDbType.Numeric },
+                new() { Value = change.RatingAverage },
+                new() { Value = change.ReviewCount },
+                new() { Value = change.CreatedAt },
+                new() { Value = change.UpdatedAt },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+            return null;
+        return (reader.IsDBNull(0) ? null : reader.GetString(0), true);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OrleansScale.Catalog;
+
+/// <summary>One listing query's cached result (its rendered JSON), keyed by the query's hash. Filled from
+/// the read table on a miss; dropped by the registry of its category when a product that could be in it
+/// changes.</summary>
+[GrainType("catalog-listing")]
+public sealed partial class ListingGrain(CatalogDatabase database, ILogger<ListingGrain> logger) : Grain, IListingGrain
+{
+    byte[]? cached;
+    // Grows on every invalidation; a result whose query began in an older generation is not cached.
+    long generation;
+
+    public async Task<ListingResult> Get(ListingQuery query)
+    {
+        if (cached is not null)
+            return new ListingResult(true, cached);
+
+        // Registering first: an invalidation from now on reaches this grain and bumps the generation, so
+        // a result that may predate it is served but not cached. An invalidation before now is covered
+        // by the position the registry returns.
+        var started = generation;
+        var fresh = await GrainFactory.GetGrain<IListingRegistryGrain>(query.RegistryKey).Register(this.GetPrimaryKeyString());
+        var json = await Run(database.Read, query, fresh);
+        if (json is null)
+        {
+            // The replica has not replayed the latest invalidating change yet: its answer would be stale.
+            LogReplicaBehind(query.RegistryKey, fresh);
+            json = await Run(database.Primary, query, 0);
+        }
+        if (generation == started)
+            cached = json;
+        return new ListingResult(false, json!);
+    }
+
+    public Task Invalidate()
+    {
+        generation++;
+        cached = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Counts and reads the page in one round trip; null when the server is a replica that has not
+    /// replayed up to <paramref name="freshFrom"/>. The replay position is read before the rows, so rows
+    /// read after a sufficient position include every change up to it.</summary>
+    static async Task<byte[]?> Run(NpgsqlDataSource source, ListingQuery query, ulong freshFrom)
+    {
+        var filter = query.Category is null ? "" : "AND category = $1";
+        var order = query.Sort switch
+        {
+            ListingSort.Price => "price ASC NULLS LAST, id",
+            ListingSort.Rating => "rating DESC, id",
+            _ => "created_at DESC, id",
+        };
+        await using var batch = source.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_last_wal_replay_lsn()"));
+        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM catalog_product WHERE NOT deleted {filter}");
+        var page = new NpgsqlBatchCommand($"""
+            SELECT id, name, category, price_currency, price, rating, review_count
+            FROM catalog_product WHERE NOT deleted {filter}
+            ORDER BY {order} LIMIT {query.PageSize} OFFSET {(long)(query.Page - 1) * query.PageSize}
+            """);
+        if (query.Category is not null)
+        {
+            count.Parameters.Add(new NpgsqlParameter { Value = query.Category });
+            page.Parameters.Add(new NpgsqlParameter { Value = query.Category });
+        }
+        batch.BatchCommands.Add(count);
+        batch.BatchCommands.Add(page);
+
+        await using var reader = await batch.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        if (!reader.IsDBNull(0) && (ulong)reader.GetFieldValue<NpgsqlLogSequenceNumber>(0) < freshFrom)
+            return null;
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync();
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("items");
+            while (await reader.ReadAsync())
+            {
+                json.WriteStartObject();
+                json.WriteString("id", reader.GetString(0));
+                json.WriteString("name", reader.GetString(1));
+                json.WriteString("category", reader.GetString(2));
+                if (reader.IsDBNull(4))
+                {
+                    json.WriteNull("price");
+                }
+                else
+                {
+                    json.WriteStartObject("price");
+                    json.WriteString("currency", reader.GetString(3));
+                    json.WriteNumber("amount", reader.GetDecimal(4));
+                    json.WriteEndObject();
+                }
+                json.WriteStartObject("rating");
+                json.WriteNumber("average", reader.GetDouble(5));
+                json.WriteNumber("count", reader.GetInt64(6));
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("page", query.Page);
+            json.WriteNumber("pageSize", query.PageSize);
+            json.WriteNumber("total", total);
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica behind the latest invalidation of {Registry} (position {Position}); listing read from the primary")]
+    partial void LogReplicaBehind(string registry, ulong position);
+}
+
+/// <summary>The listings cached for one category (or for all), so a change finds exactly the listings it
+/// could affect without asking every listing grain. Persisted, so a silo's death does not make the cluster
+/// forget a cached listing that must still be dropped.</summary>
+[GrainType("catalog-listing-registry")]
+public sealed class ListingRegistryGrain(
+    [PersistentState("catalog-listing-registry", StorageNames.Main)] IPersistentState<ListingRegistryState> state)
+    : Grain, IListingRegistryGrain
+{
+    public async Task<ulong> Register(string listingKey)
+    {
+        if (state.State.Listings.Add(listingKey))
+            await state.WriteStateAsync();
+        return state.State.Position;
+    }
+
+    public async Task Invalidate(ulong position)
+    {
+        var listings = state.State.Listings.ToList();
+        // Dropped before they are forgotten here: dying in between leaves them registered, which is safe.
+        await Task.WhenAll(listings.Select(l => GrainFactory.GetGrain<IListingGrain>(l).Invalidate()));
+        state.State.Listings.Clear();
+        state.State.Position = Math.Max(state.State.Position, position);
+        await state.WriteStateAsync();
+    }
+}
+
+[GenerateSerializer]
+public sealed class ListingRegistryState
+{
+    [Id(0)] public HashSet<string> Listings { get; set; } = [];
+    /// <summary>The primary's WAL position after the latest invalidating change.</summary>
+    [Id(1)] public ulong Position { get; set; }
+}

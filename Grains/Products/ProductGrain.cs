@@ -1,0 +1,227 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+
+namespace OrleansScale.Products;
+
+[GrainType("product")]
+public sealed partial class ProductGrain(
+    [PersistentState("product", StorageNames.Main)] IPersistentState<ProductState> state,
+    [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
+    ILogger<ProductGrain> logger) : Grain, IProductGrain
+{
+    /// <summary>How many of the newest reviews the aggregate carries.</summary>
+    public const int RecentReviews = 20;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    // Rendered once per change and handed out as is: reads do no serialisation of the aggregate.
+    ProductSnapshot? snapshot;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Details is not null && !state.State.Deleted)
+            snapshot = Render();
+        // Events written to the outbox but perhaps never published (the activation died in between) go
+        // out again; consumers recognise repeats by version.
+        if (state.State.Outbox.Count > 0)
+            await PublishOutbox();
+    }
+
+    public ValueTask<ProductSnapshot?> Get(long knownVersion)
+    {
+        if (snapshot is null)
+            return ValueTask.FromResult<ProductSnapshot?>(null);
+        return ValueTask.FromResult<ProductSnapshot?>(
+            snapshot.Version == knownVersion ? new ProductSnapshot(snapshot.Version, null) : snapshot);
+    }
+
+    public ValueTask<bool> Exists() => ValueTask.FromResult(snapshot is not null);
+
+    public async Task<ProductSnapshot?> Create(ProductDetails details)
+    {
+        if (state.State.Version != 0)
+            return null;
+        var now = clock.GetUtcNow();
+        state.State.Details = details;
+        state.State.CreatedAt = now;
+        await Commit(now, newReview: null);
+        return snapshot;
+    }
+
+    public async Task<ProductWrite> Replace(ProductDetails details, long? expectedVersion)
+    {
+        if (snapshot is null)
+            return new ProductWrite(ProductWriteOutcome.NotFound, null);
+        if (expectedVersion is { } expected && expected != state.State.Version)
+            return new ProductWrite(ProductWriteOutcome.VersionMismatch, snapshot);
+        state.State.Details = details;
+        await Commit(clock.GetUtcNow(), newReview: null);
+        return new ProductWrite(ProductWriteOutcome.Done, snapshot);
+    }
+
+    public async Task<ProductWriteOutcome> Delete(long? expectedVersion)
+    {
+        if (snapshot is null)
+            return ProductWriteOutcome.NotFound;
+        if (expectedVersion is { } expected && expected != state.State.Version)
+            return ProductWriteOutcome.VersionMismatch;
+        // A tombstone, not a cleared row: the version keeps growing, so the projection orders the delete
+        // after every earlier change, and the id is never reused.
+        state.State.Deleted = true;
+        await Commit(clock.GetUtcNow(), newReview: null);
+        return ProductWriteOutcome.Done;
+    }
+
+    public async Task<ReviewWrite> AddReview(NewReview review)
+    {
+        if (snapshot is null)
+            return new ReviewWrite(ReviewOutcome.NotFound, null);
+        var s = state.State;
+        var claims = GrainFactory.GetGrain<IReviewClaimGrain>($"{this.GetPrimaryKeyString()}/{review.UserId}");
+        if (await claims.Get() is { } claim && await IsStored(claim))
+            return new ReviewWrite(ReviewOutcome.AlreadyReviewed, null);
+
+        var number = s.ReviewCount;
+        var accepted = new ReviewView(Guid.NewGuid().ToString("N"), review.UserId, review.Rating, review.Text, clock.GetUtcNow());
+        // Claim, page, then the aggregate, which is the commit point. If we die before it, the claim and
+        // the page slot point at a review number the aggregate never counted: the claim is then not
+        // honoured (IsStored) and the slot is overwritten by the next review.
+        await claims.Set(new ReviewClaim(number, accepted.Id));
+        await GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), number / ReviewPages.Size))
+            .Put((int)(number % ReviewPages.Size), accepted);
+
+        s.ReviewCount = number + 1;
+        s.RatingSum += review.Rating;
+        s.Recent.Insert(0, accepted);
+        if (s.Recent.Count > RecentReviews)
+            s.Recent.RemoveRange(RecentReviews, s.Recent.Count - RecentReviews);
+        await Commit(accepted.CreatedAt, accepted);
+        return new ReviewWrite(ReviewOutcome.Created, accepted);
+    }
+
+    public async Task<ReviewList?> Reviews(int page, int pageSize)
+    {
+        if (snapshot is null)
+            return null;
+        var total = state.State.ReviewCount;
+        // Newest first: position i of the list is review number total - 1 - i.
+        var first = (long)(page - 1) * pageSize;
+        if (first >= total)
+            return new ReviewList([], page, pageSize, total);
+        var newest = total - 1 - first;
+        var oldest = Math.Max(0, newest - pageSize + 1);
+        var parts = new List<Task<IReadOnlyList<ReviewView>>>();
+        for (var p = oldest / ReviewPages.Size; p <= newest / ReviewPages.Size; p++)
+        {
+            var from = p == oldest / ReviewPages.Size ? (int)(oldest % ReviewPages.Size) : 0;
+            var to = p == newest / ReviewPages.Size ? (int)(newest % ReviewPages.Size) + 1 : ReviewPages.Size;
+            parts.Add(GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), p)).Range(from, to).AsTask());
+        }
+        var items = (await Task.WhenAll(parts)).SelectMany(r => r).Reverse().ToList();
+        return new ReviewList(items, page, pageSize, total);
+    }
+
+    async Task<bool> IsStored(ReviewClaim claim)
+    {
+        if (claim.Number >= state.State.ReviewCount)
+            return false;
+        var page = GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), claim.Number / ReviewPages.Size));
+        var slot = (int)(claim.Number % ReviewPages.Size);
+        var stored = await page.Range(slot, slot + 1);
+        return stored.Count == 1 && stored[0].Id == claim.ReviewId;
+    }
+
+    /// <summary>Bumps the version, writes the document with the change's event in its outbox, renders the
+    /// new JSON, then publishes. The write is the acknowledgement; publishing is retried from the outbox.</summary>
+    async Task Commit(DateTimeOffset now, ReviewView? newReview)
+    {
+        var s = state.State;
+        s.Version++;
+        s.UpdatedAt = now;
+        s.Outbox.Add(Change(newReview));
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Storage refused the write: forget the in-memory change so memory never runs ahead of storage.
+            DeactivateOnIdle();
+            snapshot = null;
+            throw;
+        }
+        snapshot = s.Deleted ? null : Render();
+        await PublishOutbox();
+    }
+
+    async Task PublishOutbox()
+    {
+        var stream = this.GetStreamProvider(StreamProviders.Queue)
+            .GetStream<ProductChanged>(StreamId.Create(ProductChanges.Namespace, this.GetPrimaryKeyString()));
+        try
+        {
+            while (state.State.Outbox.Count > 0)
+            {
+                await stream.OnNextAsync(state.State.Outbox[0]);
+                // Removed in memory only; storage catches up with the next write. A reactivation before
+                // then publishes it again, which the consumers tolerate.
+                state.State.Outbox.RemoveAt(0);
+            }
+        }
+        catch (Exception e)
+        {
+            // The change itself is durable; its event stays in the outbox and goes out with the next
+            // change or activation.
+            LogPublishFailed(e, this.GetPrimaryKeyString(), state.State.Outbox.Count);
+        }
+    }
+
+    ProductChanged Change(ReviewView? newReview)
+    {
+        var s = state.State;
+        var d = s.Details!;
+        return new ProductChanged(this.GetPrimaryKeyString(), s.Version, s.Deleted, d.Name, d.Category, d.Prices,
+            Average(s), s.ReviewCount, s.CreatedAt, s.UpdatedAt, newReview);
+    }
+
+    static double Average(ProductState s) => s.ReviewCount == 0 ? 0 : Math.Round((double)s.RatingSum / s.ReviewCount, 2);
+
+    ProductSnapshot Render()
+    {
+        var s = state.State;
+        var d = s.Details!;
+        var view = new ProductJson(this.GetPrimaryKeyString(), d.Name, d.Description, d.Category,
+            d.Prices, d.Pictures, s.Recent, new RatingJson(Average(s), s.ReviewCount), s.Version);
+        return new ProductSnapshot(s.Version, JsonSerializer.SerializeToUtf8Bytes(view, Json));
+    }
+
+    sealed record ProductJson(string Id, string Name, string Description, string Category, IReadOnlyList<Price> Prices,
+        IReadOnlyList<string> Pictures, IReadOnlyList<ReviewView> Reviews, RatingJson Rating, long Version);
+
+    sealed record RatingJson(double Average, long Count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the change of product {ProductId} failed; {Pending} events stay in its outbox")]
+    partial void LogPublishFailed(Exception exception, string productId, int pending);
+}
+
+[GenerateSerializer]
+public sealed class ProductState
+{
+    [Id(0)] public ProductDetails? Details { get; set; }
+    [Id(1)] public long Version { get; set; }
+    [Id(2)] public bool Deleted { get; set; }
+    [Id(3)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(4)] public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The newest reviews, newest first, at most <see cref="ProductGrain.RecentReviews"/>.</summary>
+    [Id(5)] public List<ReviewView> Recent { get; set; } = [];
+    [Id(6)] public long ReviewCount { get; set; }
+    [Id(7)] public long RatingSum { get; set; }
+    /// <summary>Changes durable here but perhaps not yet on the queue.</summary>
+    [Id(8)] public List<ProductChanged> Outbox { get; set; } = [];
+}

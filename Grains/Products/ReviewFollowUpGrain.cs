@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using OrleansScale.Activities;
+
+namespace OrleansScale.Products;
+
+/// <summary>The queued follow-up of an accepted review, keyed by the product id: the author's review index,
+/// then the author's activity. A consumer of its own, so a failing activity post delays neither the
+/// catalog projection nor the review itself; both steps are idempotent on the review id, so a
+/// re-delivered event does no harm and a failed one is simply delivered again.</summary>
+[GrainType("review-follow-up")]
+[ImplicitStreamSubscription(ProductChanges.Namespace)]
+public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> logger)
+    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ProductChanged>
+{
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        await handleFactory.Create<ProductChanged>().ResumeAsync(this);
+
+    public async Task OnNextAsync(ProductChanged change, StreamSequenceToken? token = null)
+    {
+        if (change.NewReview is not { } review)
+            return;
+        await GrainFactory.GetGrain<IUserReviewsGrain>(review.UserId)
+            .Add(new UserReview(review.Id, change.ProductId, review.Rating, review.Text, review.CreatedAt));
+        IActivityStreamGrain activities;
+        try
+        {
+            activities = GrainFactory.GetGrain<IActivityStreamGrain>(review.UserId);
+        }
+        catch (ArgumentException e)
+        {
+            // No silo of this cluster implements activity streams (a build without that feature): no
+            // retry can succeed, so say so and move on rather than have the queue redeliver for nothing.
+            LogNoActivityStreams(e.Message, review.Id);
+            return;
+        }
+        try
+        {
+            await activities.Post(new NewActivity(
+                "review:" + review.Id, ActivityKinds.ReviewCreated, change.ProductId,
+                $"Reviewed {change.Name}: {review.Rating}/5"));
+        }
+        catch (Exception e)
+        {
+            // Thrown on, so the stream delivers the event again; the index step above is idempotent.
+            LogActivityFailed(e, review.Id, review.UserId);
+            throw;
+        }
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No activity stream for review {ReviewId}: {Reason}")]
+    partial void LogNoActivityStreams(string reason, string reviewId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Posting the activity of review {ReviewId} by user {UserId} failed; the event will be delivered again")]
+    partial void LogActivityFailed(Exception exception, string reviewId, string userId);
+}
