@@ -1,3 +1,4 @@
+using OrleansScale.Api.Activities;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
@@ -14,6 +15,8 @@ var app = builder.Build();
 app.UseApiDefaults();
 var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
 api.MapUsersApi();
+api.MapFriendsApi();
+api.MapActivitiesApi();
 api.MapSessionsApi();
 api.MapClusterApi();
 app.MapDashboard();

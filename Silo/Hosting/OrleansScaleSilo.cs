@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using OrleansScale.Activities;
 using OrleansScale.Cluster;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
@@ -49,6 +50,10 @@ public static class OrleansScaleSilo
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<FriendOptions>().BindConfiguration(FriendOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         return silo;
     }

@@ -24,6 +24,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Extra configuration for silos and APIs of this fixture.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Extra silo or client configurators of this fixture (for example a fault-injecting filter).</summary>
+    protected virtual void ConfigureCluster(TestClusterBuilder builder) { }
+
     protected virtual string Purpose => GetType().Name.Replace("Fixture", "");
 
     public virtual async Task InitializeAsync()
@@ -43,6 +46,7 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(settings));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        ConfigureCluster(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
 
