@@ -30,6 +30,7 @@ public sealed partial class ActivityFanOutGrain(
         // flood the cluster while other authors' fan-outs wait.
         foreach (var batch in friends.Chunk(options.Value.FanOutBatchSize))
             await Task.WhenAll(batch.Select(friend => GrainFactory.GetGrain<IActivityFeedGrain>(friend).Deliver(delivery)));
+        await GrainFactory.GetGrain<IActivityStreamGrain>(activity.UserId).ConfirmFannedOut(activity.Id);
         LogFannedOut(activity.Id, activity.UserId, friends.Count);
     }
 

@@ -16,4 +16,9 @@ public sealed class ActivityOptions
     /// several such batches, one after the other.</summary>
     [Range(1, 10_000)]
     public int FanOutBatchSize { get; set; } = 250;
+
+    /// <summary>How long a posted activity may wait for its fan-out to be confirmed before the stream
+    /// queues it again (it is queued again after one to two such periods).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RequeueAfter { get; set; } = TimeSpan.FromSeconds(5);
 }

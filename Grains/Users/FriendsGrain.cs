@@ -9,10 +9,11 @@ using OrleansScale.Activities;
 namespace OrleansScale.Users;
 
 /// <summary>One side of every friendship of a user. A change starts at the grain of the user who asks
-/// for it (the requester), which first queues a durable <see cref="FriendshipCheck"/> to itself, then
-/// changes both sides. If anything fails half-way, the check arrives after the failed call and makes the
-/// other side agree with the requester's side, so a one-sided friendship lasts only until the queue
-/// delivers (about a second), whoever reads what in the meantime.</summary>
+/// for it (the requester), which first records durably that the pair needs checking, then changes both
+/// sides, then clears the record. If anything fails half-way, the check makes the other side agree with
+/// the requester's side: at once when the next step fails in this activation (after
+/// <see cref="FriendOptions.RepairAfter"/>), or when the activation comes back after its silo died,
+/// woken by a <see cref="FriendshipCheck"/> queued durably before the change, or by any later call.</summary>
 [GrainType("friends")]
 [ImplicitStreamSubscription(FriendshipCheck.Namespace)]
 public sealed partial class FriendsGrain(
@@ -25,6 +26,7 @@ public sealed partial class FriendsGrain(
     // each other at the same moment would otherwise wait on each other), so writes go through one
     // group commit rather than overlap.
     GroupCommit commit = null!;
+    IGrainTimer? repairTimer;
 
     string Me => this.GetPrimaryKeyString();
     Dictionary<string, DateTimeOffset> Friends => state.State.Friends;
@@ -32,6 +34,9 @@ public sealed partial class FriendsGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         commit = new GroupCommit(Persist);
+        // A previous activation died between recording a change and finishing it.
+        if (state.State.PendingChecks.Count > 0)
+            ScheduleRepair(TimeSpan.Zero);
         return Task.CompletedTask;
     }
 
@@ -53,18 +58,19 @@ public sealed partial class FriendsGrain(
         {
             if (Friends.Count >= options.Value.MaxFriends)
                 return FriendshipOutcome.TooManyFriends;
-            await QueueCheck(friendId);
-            if (!await GrainFactory.GetGrain<IFriendsGrain>(friendId).Accept(Me))
+            await Recording(friendId, async () =>
+            {
+                if (await GrainFactory.GetGrain<IFriendsGrain>(friendId).Accept(Me))
+                    Friends[friendId] = clock.GetUtcNow();
+            });
+            if (!Friends.TryGetValue(friendId, out since))
                 return FriendshipOutcome.FriendHasTooManyFriends;
-            since = clock.GetUtcNow();
-            Friends[friendId] = since;
-            await commit.Write();
             LogBefriended(Me, friendId);
         }
         // Posted again when already friends: the id is the same, so a retry after a failure here posts
         // the activity that the first attempt missed and never a second one.
         await GrainFactory.GetGrain<IActivityStreamGrain>(Me).Post(new NewActivity(
-            $"friend:{friendId}:{since.UtcTicks}", ActivityKinds.FriendAdded, friendId,
+            $"friend:{Me}:{friendId}:{since.UtcTicks}", ActivityKinds.FriendAdded, friendId,
             $"{me.DisplayName} is now friends with {friend.DisplayName}"));
         return FriendshipOutcome.Done;
     }
@@ -75,15 +81,35 @@ public sealed partial class FriendsGrain(
             return FriendshipOutcome.Self;
         if (!Friends.ContainsKey(friendId) && await GrainFactory.GetGrain<IUserGrain>(friendId).GetProfile() is null)
             return FriendshipOutcome.UnknownUser;
-        await QueueCheck(friendId);
-        if (Friends.Remove(friendId))
+        await Recording(friendId, () =>
         {
-            await commit.Write();
-            LogUnfriended(Me, friendId);
-        }
-        // Also when this side held no friendship: it may be the other side that is left over.
-        await GrainFactory.GetGrain<IFriendsGrain>(friendId).Release(Me);
+            Friends.Remove(friendId);
+            // Also when this side held no friendship: it may be the other side that is left over.
+            return GrainFactory.GetGrain<IFriendsGrain>(friendId).Release(Me);
+        });
+        LogUnfriended(Me, friendId);
         return FriendshipOutcome.Done;
+    }
+
+    /// <summary>Runs a two-sided change: records that the pair needs checking (durable before anything
+    /// else changes), queues the wake-up, runs the change, and writes this side together with the
+    /// cleared record. If the change fails, the record stays and the repair timer takes over.</summary>
+    async Task Recording(string otherId, Func<Task> change)
+    {
+        state.State.PendingChecks.Add(otherId);
+        await commit.Write();
+        try
+        {
+            await QueueCheck(otherId);
+            await change();
+        }
+        catch
+        {
+            ScheduleRepair(options.Value.RepairAfter);
+            throw;
+        }
+        state.State.PendingChecks.Remove(otherId);
+        await commit.Write();
     }
 
     public async Task<bool> Accept(string requesterId)
@@ -116,12 +142,27 @@ public sealed partial class FriendsGrain(
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<FriendshipCheck>().ResumeAsync((check, _) => Check(check));
+        await handleFactory.Create<FriendshipCheck>().ResumeAsync((_, _) => RunPendingChecks(CancellationToken.None));
 
-    /// <summary>Runs after the change that queued it has finished or failed (stream deliveries do not
-    /// interleave with Befriend or Unfriend), and makes the other side agree with this one.</summary>
-    Task Check(FriendshipCheck check) =>
-        GrainFactory.GetGrain<IFriendsGrain>(check.OtherId).Align(Me, Friends.ContainsKey(check.OtherId));
+    /// <summary>Makes the other side of every recorded pair agree with this side. Never interleaves with
+    /// Befriend or Unfriend (stream deliveries and this timer do not), so it sees finished changes only.</summary>
+    async Task RunPendingChecks(CancellationToken cancellationToken)
+    {
+        var pending = state.State.PendingChecks.ToList();
+        foreach (var otherId in pending)
+            await GrainFactory.GetGrain<IFriendsGrain>(otherId).Align(Me, Friends.ContainsKey(otherId));
+        if (pending.Count > 0)
+        {
+            state.State.PendingChecks.ExceptWith(pending);
+            await commit.Write();
+        }
+        repairTimer?.Dispose();
+        repairTimer = null;
+    }
+
+    void ScheduleRepair(TimeSpan dueTime) =>
+        repairTimer ??= this.RegisterGrainTimer(RunPendingChecks,
+            new GrainTimerCreationOptions(dueTime, options.Value.RepairAfter) { KeepAlive = true });
 
     Task QueueCheck(string otherId) =>
         this.GetStreamProvider(StreamProviders.Queue)
@@ -154,8 +195,8 @@ public sealed partial class FriendsGrain(
         LogRepairedCore(userId, friends ? "friends" : "not friends", otherId);
 }
 
-/// <summary>"Make the other user's side of our friendship agree with mine", queued by the requester's
-/// grain to itself before a friendship change.</summary>
+/// <summary>A wake-up for a friends grain with pending checks, queued by the requester's grain to itself
+/// before a friendship change, so that the check runs even if the grain's silo dies and nobody calls it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record FriendshipCheck([property: Id(0)] string OtherId)
 {
@@ -167,4 +208,8 @@ public sealed class FriendsState
 {
     /// <summary>Friend id → when this side recorded the friendship.</summary>
     [Id(0)] public Dictionary<string, DateTimeOffset> Friends { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Other users whose side of the friendship may disagree with this side: recorded before
+    /// a change, cleared when it finished.</summary>
+    [Id(1)] public HashSet<string> PendingChecks { get; set; } = new(StringComparer.Ordinal);
 }

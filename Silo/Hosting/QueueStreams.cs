@@ -19,6 +19,9 @@ static class QueueStreams
                 // covers any outage we plan for.
                 o.ExpiryTimeout = section.GetValue("ExpiryTimeout", TimeSpan.FromDays(1));
                 o.MaxAttempts = section.GetValue("MaxAttempts", 5);
+                // How long a message taken by a pulling agent stays hidden before another may take it:
+                // after a silo dies, its unconfirmed messages wait this long before they are redelivered.
+                o.VisibilityTimeout = section.GetValue("VisibilityTimeout", o.VisibilityTimeout);
             }));
             stream.ConfigurePartitioning(section.GetValue("Partitions", 4));
         });

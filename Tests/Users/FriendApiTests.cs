@@ -15,7 +15,7 @@ public sealed class FriendsFixture : ClusterFixture
     public const int MaxFriends = 3;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [new("Friends:MaxFriends", MaxFriends.ToString())];
+        [new("Friends:MaxFriends", MaxFriends.ToString()), new("Friends:RepairAfter", "00:00:01")];
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
         builder.AddSiloBuilderConfigurator<FriendshipFaults.Configurator>();
