@@ -17,6 +17,7 @@ namespace OrleansScale.Activities;
 [PreferLocalPlacement]
 public sealed partial class ActivityFanOutGrain(
     IOptions<ActivityOptions> options,
+    FeedDeliveryBuffer buffer,
     ILogger<ActivityFanOutGrain> logger) : Grain, IActivityFanOutGrain, IStreamSubscriptionObserver
 {
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -25,11 +26,10 @@ public sealed partial class ActivityFanOutGrain(
     public async Task FanOut(ActivityView activity)
     {
         var friends = await GrainFactory.GetGrain<IFriendsGrain>(activity.UserId).FriendIds();
-        IReadOnlyList<ActivityView> delivery = [activity];
         // Batches bound how many calls one fan-out has in flight, so a 5,000-friend author does not
         // flood the cluster while other authors' fan-outs wait.
         foreach (var batch in friends.Chunk(options.Value.FanOutBatchSize))
-            await Task.WhenAll(batch.Select(friend => GrainFactory.GetGrain<IActivityFeedGrain>(friend).Deliver(delivery)));
+            await Task.WhenAll(batch.Select(friend => buffer.Deliver(friend, activity)));
         await GrainFactory.GetGrain<IActivityStreamGrain>(activity.UserId).ConfirmFannedOut(activity.Id);
         LogFannedOut(activity.Id, activity.UserId, friends.Count);
     }

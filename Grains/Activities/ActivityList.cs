@@ -25,13 +25,18 @@ static class ActivityList
         return low;
     }
 
-    public static void InsertInOrder(List<ActivityView> items, ActivityView item)
+    /// <summary>Inserts in order and returns where.</summary>
+    public static int InsertInOrder(List<ActivityView> items, ActivityView item)
     {
         // Nearly every item is the newest one; only late deliveries land in the middle.
         if (items.Count == 0 || Compare(item.CreatedAt, item.Id, items[^1]) > 0)
+        {
             items.Add(item);
-        else
-            items.Insert(LowerBound(items, item.CreatedAt, item.Id), item);
+            return items.Count - 1;
+        }
+        var at = LowerBound(items, item.CreatedAt, item.Id);
+        items.Insert(at, item);
+        return at;
     }
 
     /// <summary>Up to <paramref name="limit"/> items older than the cursor (all when null), newest first.

@@ -55,6 +55,7 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddSingleton<FeedDeliveryBuffer>();
         return silo;
     }
 

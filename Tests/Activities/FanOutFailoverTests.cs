@@ -10,7 +10,7 @@ public sealed class FanOutFailoverFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("Activities:FanOutBatchSize", "5"),
+        new("Activities:FanOutBatchSize", "50"),
         new("Queue:VisibilityTimeout", "5"),
     ];
 }
@@ -27,7 +27,7 @@ public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassF
         var order = await grains.GetGrain<OrleansScale.Users.IFriendsGrain>(author).FriendIds();
 
         var view = await grains.GetGrain<IActivityStreamGrain>(author).Post(Feeds.Review());
-        // The fan-out goes through the friends in order, five at a time: once the first has it, it runs.
+        // The fan-out goes through the friends in order, fifty at a time: once the first has it, it runs.
         await Await.Until(() => Feeds.Has(grains, order[0], view.Id), has => has, TimeSpan.FromSeconds(30), "the fan-out to start");
         var host = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IActivityFanOutGrain>(author));
         var silo = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
