@@ -1,5 +1,6 @@
 using OrleansScale.Api.Articles;
 using OrleansScale.Api.Catalog;
+using OrleansScale.Api.Activities;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Jobs;
@@ -19,6 +20,8 @@ var app = builder.Build();
 app.UseApiDefaults();
 var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
 api.MapUsersApi();
+api.MapFriendsApi();
+api.MapActivitiesApi();
 api.MapSessionsApi();
 api.MapClusterApi();
 api.MapArticlesApi();

@@ -12,6 +12,11 @@ public interface IActivityStreamGrain : IGrainWithStringKey
     /// <summary>A page of this user's activities, newest first, served from memory. Pass the
     /// previous page's <see cref="ActivityPage.Next"/> as <paramref name="before"/> for the next page.</summary>
     ValueTask<ActivityPage> Page(int limit, string? before);
+
+    /// <summary>Called by the fan-out when the activity has reached every friend's feed. Until then the
+    /// stream queues the activity again now and then, so an activity the queue lost or a fan-out that
+    /// died still reaches the feeds (at-least-once; feeds drop repeats).</summary>
+    Task ConfirmFannedOut(string activityId);
 }
 
 [GenerateSerializer, Immutable]
@@ -20,7 +25,9 @@ public sealed record ActivityPage(
     [property: Id(1)] string? Next);
 
 /// <summary>An activity to post. The id is chosen by the poster and derived from what happened
-/// (for example "review:{reviewId}"), so a retried post is recognised as the same activity.</summary>
+/// (for example "review:{reviewId}"), so a retried post is recognised as the same activity. It must be
+/// unique across all users, not only within the author's stream: feeds hold many authors' activities
+/// and drop any whose id they already hold.</summary>
 [GenerateSerializer, Immutable]
 public sealed record NewActivity(
     [property: Id(0)] string Id,

@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using OrleansScale.Articles;
 using OrleansScale.Catalog;
+using OrleansScale.Activities;
 using OrleansScale.Cluster;
 using OrleansScale.Jobs;
 using OrleansScale.Sessions;
@@ -56,6 +57,11 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddArticles();
         silo.Services.AddJobs();
+        silo.Services.AddOptions<FriendOptions>().BindConfiguration(FriendOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddSingleton<FeedDeliveryBuffer>();
         return silo;
     }
 

@@ -1,0 +1,42 @@
+using OrleansScale.Activities;
+using OrleansScale.Tests.Hosting;
+using OrleansScale.Tests.Users;
+
+namespace OrleansScale.Tests.Activities;
+
+/// <summary>Fan-out in small batches, so it is still running when the test kills its silo, and a short
+/// queue visibility timeout, so messages taken by the dead silo come back in seconds, not a minute.</summary>
+public sealed class FanOutFailoverFixture : ClusterFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Activities:FanOutBatchSize", "50"),
+        new("Queue:VisibilityTimeout", "5"),
+    ];
+}
+
+public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassFixture<FanOutFailoverFixture>
+{
+    [Fact]
+    public async Task Fan_out_finishes_after_the_silo_running_it_is_killed_mid_way()
+    {
+        IGrainFactory grains = fixture.Cluster.Client;
+        var author = await TestUsers.Create(grains);
+        var friends = await TestUsers.Create(grains, 1000);
+        await TestUsers.Befriend(grains, author, friends);
+        var order = await grains.GetGrain<OrleansScale.Users.IFriendsGrain>(author).FriendIds();
+
+        var view = await grains.GetGrain<IActivityStreamGrain>(author).Post(Feeds.Review());
+        // The fan-out goes through the friends in order, fifty at a time: once the first has it, it runs.
+        await Await.Until(() => Feeds.Has(grains, order[0], view.Id), has => has, TimeSpan.FromSeconds(30), "the fan-out to start");
+        var host = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IActivityFanOutGrain>(author));
+        var silo = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        var finishedBeforeKill = await Feeds.Has(grains, order[^1], view.Id);
+        await fixture.Cluster.KillSiloAsync(silo);
+
+        Assert.False(finishedBeforeKill, "the fan-out finished before the kill; the test proved nothing");
+        await Feeds.AwaitEverywhere(grains, friends, view.Id, TimeSpan.FromSeconds(90));
+        foreach (var friend in friends)
+            Assert.Single(await Feeds.All(grains, friend), a => a.Id == view.Id);
+    }
+}

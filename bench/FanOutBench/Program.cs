@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OrleansScale.Activities;
+using OrleansScale.Users;
+
+// Fan-out benchmark against a running cluster (deploy/up.sh): N authors who each have the same F friends
+// post activities at R per second for D seconds; for each activity it measures the time from Post's
+// return (the activity is durable in the author's stream) until it is in the feed of the author's last
+// friend (the last one the fan-out delivers to), and the feed appends per second that implies.
+//   dotnet run -c Release --project bench/FanOutBench -- --authors 10 --friends 1000 --rate 100 --seconds 30
+// Connection: ConnectionStrings__Postgres (deploy/bench.sh sets it); cluster id from Orleans__ClusterId
+// (default "orleansscale").
+var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--authors"] = "Authors", ["--friends"] = "Friends", ["--rate"] = "Rate", ["--seconds"] = "Seconds",
+}).Build();
+var authorCount = config.GetValue("Authors", 10);
+var friendCount = config.GetValue("Friends", 1000);
+var rate = config.GetValue("Rate", 10.0);
+var seconds = config.GetValue("Seconds", 30);
+var connectionString = config.GetConnectionString("Postgres")
+    ?? throw new InvalidOperationException("Set ConnectionStrings__Postgres to the cluster's database.");
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.UseOrleansClient(client =>
+{
+    client.UseAdoNetClustering(o =>
+    {
+        o.Invariant = "Npgsql";
+        o.ConnectionString = connectionString;
+    });
+    client.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = config["Orleans:ClusterId"] ?? "orleansscale";
+        o.ServiceId = config["Orleans:ServiceId"] ?? "orleansscale";
+    });
+});
+using var host = builder.Build();
+await host.StartAsync();
+var grains = host.Services.GetRequiredService<IClusterClient>();
+
+// Setup through the grains (no password hashing); fixed ids, so a second run reuses the graph.
+var setup = Stopwatch.StartNew();
+var authors = Enumerable.Range(0, authorCount).Select(i => $"bench-author-{i}").ToArray();
+var friends = Enumerable.Range(0, friendCount).Select(i => $"bench-friend-{i}").ToArray();
+foreach (var batch in authors.Concat(friends).Chunk(200))
+    await Task.WhenAll(batch.Select(id => grains.GetGrain<IUserGrain>(id).Create(
+        new UserProfile(id, id, id, IsAdmin: false, DateTimeOffset.UtcNow))));
+foreach (var author in authors)
+{
+    if ((await grains.GetGrain<IFriendsGrain>(author).FriendIds()).Count >= friendCount)
+        continue;
+    foreach (var batch in friends.Chunk(100))
+        await Task.WhenAll(batch.Select(f => grains.GetGrain<IFriendsGrain>(f).Befriend(author)));
+}
+var lastFriendOf = new Dictionary<string, string>();
+foreach (var author in authors)
+    lastFriendOf[author] = (await grains.GetGrain<IFriendsGrain>(author).FriendIds())[^1];
+Console.WriteLine($"setup: {authorCount} authors x {friendCount} friends in {setup.Elapsed.TotalSeconds:0.0} s");
+
+// Let the fan-out of the setup's friend.added activities drain before measuring.
+await Task.Delay(TimeSpan.FromSeconds(5));
+
+var clock = Stopwatch.StartNew();
+var pending = new ConcurrentDictionary<string, (string Feed, double PostedAt)>();
+var latencies = new ConcurrentBag<double>();
+double lastSeenAt = 0;
+var posting = true;
+var failures = 0;
+
+var poller = Task.Run(async () =>
+{
+    while (posting || !pending.IsEmpty)
+    {
+        foreach (var feed in pending.Values.Select(p => p.Feed).Distinct().ToList())
+        {
+            string? before = null;
+            for (var pageNo = 0; pageNo < 5; pageNo++)
+            {
+                var page = await grains.GetGrain<IActivityFeedGrain>(feed).Page(100, before);
+                var now = clock.Elapsed.TotalMilliseconds;
+                foreach (var item in page.Items)
+                {
+                    if (pending.TryRemove(item.Id, out var p))
+                    {
+                        latencies.Add(now - p.PostedAt);
+                        lastSeenAt = now;
+                    }
+                }
+                if (page.Next is null || !pending.Values.Any(p => p.Feed == feed))
+                    break;
+                before = page.Next;
+            }
+        }
+        if (!posting && clock.Elapsed.TotalSeconds > seconds + 120)
+            break; // give up on what never arrived; reported as missing
+        await Task.Delay(10);
+    }
+});
+
+var total = (int)(rate * seconds);
+var posts = new List<Task>();
+for (var i = 0; i < total; i++)
+{
+    var due = i / rate * 1000;
+    var wait = due - clock.Elapsed.TotalMilliseconds;
+    if (wait > 1)
+        await Task.Delay(TimeSpan.FromMilliseconds(wait));
+    var author = authors[i % authors.Length];
+    posts.Add(Post(author));
+}
+await Task.WhenAll(posts);
+var postedFor = clock.Elapsed.TotalSeconds;
+posting = false;
+await poller;
+
+async Task Post(string author)
+{
+    var id = "bench:" + Guid.NewGuid().ToString("N");
+    try
+    {
+        await grains.GetGrain<IActivityStreamGrain>(author).Post(new NewActivity(id, ActivityKinds.ReviewCreated, "bench", "bench"));
+        pending[id] = (lastFriendOf[author], clock.Elapsed.TotalMilliseconds);
+    }
+    catch (Exception e)
+    {
+        Interlocked.Increment(ref failures);
+        Console.Error.WriteLine($"post failed: {e.GetType().Name}: {e.Message}");
+    }
+}
+
+var sorted = latencies.Order().ToArray();
+double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+var delivered = sorted.Length;
+Console.WriteLine($"offered {rate:0.#}/s for {seconds} s: {total} posts ({failures} failed) sent in {postedFor:0.0} s " +
+                  $"(achieved {total / postedFor:0.#}/s)");
+Console.WriteLine($"visible in the last friend's feed: {delivered}, missing {pending.Count}");
+Console.WriteLine($"latency post-return -> last friend's feed: p50 {Percentile(0.50):0} ms, p90 {Percentile(0.90):0} ms, " +
+                  $"p99 {Percentile(0.99):0} ms, max {Percentile(1.0):0} ms");
+Console.WriteLine($"fan-out throughput: {delivered * (double)friendCount / (lastSeenAt / 1000):0} feed appends/s " +
+                  $"({delivered} activities x {friendCount} feeds in {lastSeenAt / 1000:0.0} s)");
+await host.StopAsync();
