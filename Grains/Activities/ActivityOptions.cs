@@ -29,8 +29,8 @@ public sealed class ActivityOptions
     [Range(10, 10_000)]
     public int FeedHeadSize { get; set; } = 50;
 
-    /// <summary>How long a silo gathers fan-out deliveries before it sends each feed one call with all
-    /// of them (<see cref="FeedDeliveryBuffer"/>); zero sends every delivery at once.</summary>
+    /// <summary>How long a feed's batch of fan-out deliveries on a silo waits for more items before it
+    /// is sent (<see cref="FeedDeliveryBuffer"/>; it also keeps growing while it waits for a free slot).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromMilliseconds(100);
 

@@ -1,19 +1,22 @@
+using Microsoft.Extensions.Options;
+
 namespace OrleansScale.Activities;
 
-/// <summary>Gathers, per silo, the feed deliveries of every fan-out running on it for a short window and
-/// sends each feed one <see cref="IActivityFeedGrain.Deliver"/> with all its items. Authors share friends,
-/// so at high rates one call and one storage write carry many activities instead of one each: the grain
-/// calls and feed writes per second stop growing with the activity rate. A fan-out awaits the deliveries
-/// of its items, so nothing is acknowledged before the feeds are durable; if the silo dies the buffered
-/// items die with the fan-outs that await them, and the queue delivers those activities again.</summary>
-public sealed class FeedDeliveryBuffer(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<ActivityOptions> options)
+/// <summary>Gathers, per silo, the feed deliveries of every fan-out running on it and sends each feed
+/// one <see cref="IActivityFeedGrain.Deliver"/> with all the items gathered for it. A feed's batch waits
+/// at least <see cref="ActivityOptions.FanOutWindow"/>, then for a free slot among
+/// <see cref="ActivityOptions.FanOutConcurrency"/> calls in flight, and keeps taking items until it is
+/// sent: the busier the silo, the bigger the batches, so grain calls and feed writes per second stop
+/// growing with the activity rate (authors share friends). A fan-out awaits the delivery of its items,
+/// so nothing is confirmed before the feeds are durable; if the silo dies, the buffered items die with
+/// the fan-outs that await them, and the queue delivers those activities again.</summary>
+public sealed class FeedDeliveryBuffer(IGrainFactory grains, IOptions<ActivityOptions> options)
 {
     readonly Lock gate = new();
+    readonly Dictionary<string, Pending> pending = new(StringComparer.Ordinal);
     // Bounds the feed calls in flight from this silo: a thousand cold feeds activating at once each read
-    // two documents and exhausted the Postgres connection pool (100), failing the whole fan-out.
-    readonly SemaphoreSlim inFlight = new(options.Value.FanOutConcurrency);
-    Dictionary<string, Pending> pending = new(StringComparer.Ordinal);
-    bool flushScheduled;
+    // two documents and exhausted the Postgres connection pool (100), failing whole fan-outs.
+    readonly SemaphoreSlim slots = new(options.Value.FanOutConcurrency);
 
     sealed class Pending
     {
@@ -24,39 +27,29 @@ public sealed class FeedDeliveryBuffer(IGrainFactory grains, Microsoft.Extension
     /// <summary>Completes when the feed has durably taken the activity (or fails if it did not).</summary>
     public Task Deliver(string feedOwnerId, ActivityView activity)
     {
-        var window = options.Value.FanOutWindow;
-        if (window <= TimeSpan.Zero)
-            return grains.GetGrain<IActivityFeedGrain>(feedOwnerId).Deliver([activity]);
         lock (gate)
         {
             if (!pending.TryGetValue(feedOwnerId, out var batch))
-                pending[feedOwnerId] = batch = new Pending();
-            batch.Items.Add(activity);
-            if (!flushScheduled)
             {
-                flushScheduled = true;
-                _ = FlushAfter(window);
+                pending[feedOwnerId] = batch = new Pending();
+                _ = Send(feedOwnerId);
             }
+            batch.Items.Add(activity);
             return batch.Delivered.Task;
         }
     }
 
-    async Task FlushAfter(TimeSpan window)
+    async Task Send(string feedOwnerId)
     {
-        await Task.Delay(window).ConfigureAwait(false);
-        Dictionary<string, Pending> batches;
+        if (options.Value.FanOutWindow > TimeSpan.Zero)
+            await Task.Delay(options.Value.FanOutWindow).ConfigureAwait(false);
+        await slots.WaitAsync().ConfigureAwait(false);
+        Pending batch;
         lock (gate)
         {
-            batches = pending;
-            pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
-            flushScheduled = false;
+            batch = pending[feedOwnerId];
+            pending.Remove(feedOwnerId); // items arriving from now on start the feed's next batch
         }
-        await Task.WhenAll(batches.Select(b => Send(b.Key, b.Value))).ConfigureAwait(false);
-    }
-
-    async Task Send(string feedOwnerId, Pending batch)
-    {
-        await inFlight.WaitAsync().ConfigureAwait(false);
         try
         {
             await grains.GetGrain<IActivityFeedGrain>(feedOwnerId).Deliver(batch.Items).ConfigureAwait(false);
@@ -68,7 +61,7 @@ public sealed class FeedDeliveryBuffer(IGrainFactory grains, Microsoft.Extension
         }
         finally
         {
-            inFlight.Release();
+            slots.Release();
         }
     }
 }
