@@ -42,6 +42,15 @@ if [ "$RESEED" = yes ] || [ ! -s "$IDS" ]; then
     --products "$PRODUCTS" --reviews "$REVIEWS" --ids "$IDS" --copy-to "$BENCH_DB"
 fi
 
+# Reads are measured on a quiet cluster: wait until the queued work of the seeding (catalog projection,
+# review follow-ups) has drained.
+queued() { PGPASSWORD=$(cat "$PRIVATE_PG/password") "$PG_BIN/psql" -h 127.0.0.1 -p "$PRIVATE_PG_PORT" -U postgres -d orleansscale -Atc \
+  "SELECT count(*) FROM orleans_stream_message WHERE dequeued < 5" 2>/dev/null; }
+find_postgres
+say "Waiting for the queued background work to drain"
+for _ in $(seq 600); do [ "$(queued)" = 0 ] && break; sleep 1; done
+say "Queue: $(queued) messages left"
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT

@@ -24,10 +24,24 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
 
     public async Task<bool> Apply(ProductChanged change)
     {
+        // The connection goes back to the pool before the invalidation: registries may need one to
+        // activate, and holding ours while waiting on them could starve the pool.
+        var (applied, invalidate, oldCategory, lsn) = await Write(change);
+        if (!invalidate)
+            return false;
+        var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
+        if (oldCategory is not null)
+            registries.Add(oldCategory);
+        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r).Invalidate(lsn)));
+        return applied;
+    }
+
+    async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn)> Write(ProductChanged change)
+    {
         await using var connection = await database.Primary.OpenConnectionAsync();
         var row = await Current(connection, change.ProductId);
         if (row is { } stale && stale.Version > change.Version)
-            return false; // an old event: the row already holds something newer, and listings were told then
+            return default; // an old event: the row already holds something newer, and listings were told then
 
         bool applied;
         string? oldCategory;
@@ -41,17 +55,13 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
         {
             var written = await Upsert(connection, change);
             if (written is null)
-                return false; // a newer version got there between our read and our write
+                return default; // a newer version got there between our read and our write
             (applied, oldCategory) = (true, written.Value.OldCategory);
         }
 
         await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
         var lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync())!;
-        var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
-        if (oldCategory is not null)
-            registries.Add(oldCategory);
-        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r).Invalidate(lsn)));
-        return applied;
+        return (applied, true, oldCategory, lsn);
     }
 
     static async Task<(long Version, string? PreviousCategory)?> Current(NpgsqlConnection connection, string id)

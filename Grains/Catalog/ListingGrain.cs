@@ -123,27 +123,41 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
 }
 
 /// <summary>The listings cached for one category (or for all), so a change finds exactly the listings it
-/// could affect without asking every listing grain. Persisted, so a silo's death does not make the cluster
-/// forget a cached listing that must still be dropped.</summary>
+/// could affect without asking every listing grain. The set is persisted, so a silo's death does not make
+/// the cluster forget a cached listing that must still be dropped; it is written only when it changes, so
+/// the registry of all categories, which hears of every change, costs no write while nothing is cached.</summary>
 [GrainType("catalog-listing-registry")]
 public sealed class ListingRegistryGrain(
-    [PersistentState("catalog-listing-registry", StorageNames.Main)] IPersistentState<ListingRegistryState> state)
+    [PersistentState("catalog-listing-registry", StorageNames.Main)] IPersistentState<ListingRegistryState> state,
+    CatalogDatabase database)
     : Grain, IListingRegistryGrain
 {
+    // The primary's WAL position after the latest invalidation. Not persisted: a new activation starts
+    // from the primary's current position, which is at or after every invalidation it may have missed.
+    ulong position;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.Primary.CreateCommand("SELECT pg_current_wal_lsn()");
+        position = (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<ulong> Register(string listingKey)
     {
         if (state.State.Listings.Add(listingKey))
             await state.WriteStateAsync();
-        return state.State.Position;
+        return position;
     }
 
     public async Task Invalidate(ulong position)
     {
+        this.position = Math.Max(this.position, position);
+        if (state.State.Listings.Count == 0)
+            return;
         var listings = state.State.Listings.ToList();
         // Dropped before they are forgotten here: dying in between leaves them registered, which is safe.
         await Task.WhenAll(listings.Select(l => GrainFactory.GetGrain<IListingGrain>(l).Invalidate()));
         state.State.Listings.Clear();
-        state.State.Position = Math.Max(state.State.Position, position);
         await state.WriteStateAsync();
     }
 }
@@ -152,6 +166,4 @@ public sealed class ListingRegistryGrain(
 public sealed class ListingRegistryState
 {
     [Id(0)] public HashSet<string> Listings { get; set; } = [];
-    /// <summary>The primary's WAL position after the latest invalidating change.</summary>
-    [Id(1)] public ulong Position { get; set; }
 }

@@ -89,12 +89,13 @@ public sealed partial class ProductGrain(
 
         var number = s.ReviewCount;
         var accepted = new ReviewView(Guid.NewGuid().ToString("N"), review.UserId, review.Rating, review.Text, clock.GetUtcNow());
-        // Claim, page, then the aggregate, which is the commit point. If we die before it, the claim and
-        // the page slot point at a review number the aggregate never counted: the claim is then not
-        // honoured (IsStored) and the slot is overwritten by the next review.
-        await claims.Set(new ReviewClaim(number, accepted.Id));
-        await GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), number / ReviewPages.Size))
-            .Put((int)(number % ReviewPages.Size), accepted);
+        // Claim and page (in parallel), then the aggregate, which is the commit point. If we die before
+        // it, the claim and the page slot point at a review number the aggregate never counted: the claim
+        // is then not honoured (IsStored) and the slot is overwritten by the next review.
+        await Task.WhenAll(
+            claims.Set(new ReviewClaim(number, accepted.Id)),
+            GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), number / ReviewPages.Size))
+                .Put((int)(number % ReviewPages.Size), accepted));
 
         s.ReviewCount = number + 1;
         s.RatingSum += review.Rating;

@@ -13,6 +13,9 @@ builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration
 builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(builder.Configuration.GetConnectionString("Redis")
     ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.")));
 var app = builder.Build();
+// Connect before the first request: a burst of first requests must not all wait on a lazy connect.
+app.Services.GetRequiredService<IConnectionMultiplexer>();
+await using (var warm = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync()) { }
 var ttl = TimeSpan.FromMinutes(10);
 
 app.MapGet("/health/live", () => Results.Ok());

@@ -8,6 +8,8 @@ builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")));
 var app = builder.Build();
+// Connect before the first request: a burst of first requests must not all wait on a lazy connect.
+await using (var warm = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync()) { }
 
 app.MapGet("/health/live", () => Results.Ok());
 app.MapGet("/api/products/{id}", async (string id, HttpContext http, NpgsqlDataSource database) =>

@@ -1,7 +1,7 @@
 // Seeds N products with M reviews each through OrleansScale's public HTTP API, writes their ids (one a
 // line) for the wrk script, and copies every aggregate as served into a plain Postgres table that the
 // two comparison services (bench/Direct, bench/CacheAside) read, so all three serve the same documents.
-//   Seed --api URL --admin-password PW --products N --reviews M --ids FILE [--copy-to CONNECTION_STRING]
+//   Seed --api URL --admin-password PW --products N --reviews M [--users U] --ids FILE [--copy-to CONNECTION_STRING]
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -44,20 +44,22 @@ await Parallel.ForAsync(0, productCount, new ParallelOptions { MaxDegreeOfParall
 await File.WriteAllLinesAsync(idsFile, ids);
 Console.WriteLine($"{productCount} products in {clock.Elapsed.TotalSeconds:0.0} s; ids in {idsFile}");
 
-// One review per user and product: M users each review every product.
-var reviewers = new List<string>();
-for (var u = 0; u < reviewCount; u++)
+// One review per user and product, from a pool of users large enough that no user writes an unrealistic
+// number of reviews: review k of product i is by user (i * M + k) mod U, distinct for k < M <= U.
+var userCount = Math.Max(reviewCount, int.Parse(options.GetValueOrDefault("users", "200")));
+var reviewers = new string[userCount];
+await Parallel.ForAsync(0, userCount, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (u, ct) =>
 {
     var name = $"bench{Guid.NewGuid().ToString("N")[..10]}";
-    (await http.PostAsJsonAsync("/api/users", new { userName = name, displayName = name, password = "bench-password" })).EnsureSuccessStatusCode();
-    reviewers.Add(await SignIn(name, "bench-password"));
-}
+    (await http.PostAsJsonAsync("/api/users", new { userName = name, displayName = name, password = "bench-password" }, ct)).EnsureSuccessStatusCode();
+    reviewers[u] = await SignIn(name, "bench-password");
+});
 await Parallel.ForAsync(0, productCount * reviewCount, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (k, ct) =>
 {
-    var (product, user) = (k / reviewCount, k % reviewCount);
+    var (product, user) = (k / reviewCount, k % userCount);
     using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/products/{ids[product]}/reviews")
     {
-        Content = JsonContent.Create(new { rating = 1 + (product + user) % 5, text = $"Review {user} of product {product}: solid, would buy again." }),
+        Content = JsonContent.Create(new { rating = 1 + (product + user) % 5, text = $"Review {k % reviewCount} of product {product}: solid, would buy again." }),
     };
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", reviewers[user]);
     using var response = await http.SendAsync(request, ct);
