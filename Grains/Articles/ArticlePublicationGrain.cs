@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 using OrleansScale.Activities;
-using OrleansScale.Cluster;
 
 namespace OrleansScale.Articles;
 
@@ -11,9 +10,7 @@ namespace OrleansScale.Articles;
 /// activity's id is derived from the slug, so repeated deliveries post it once.</summary>
 [GrainType("article-publication")]
 [ImplicitStreamSubscription(ArticleStreams.Published)]
-public sealed partial class ArticlePublicationGrain(
-    DeployedGrains deployed,
-    ILogger<ArticlePublicationGrain> logger)
+public sealed partial class ArticlePublicationGrain(ILogger<ArticlePublicationGrain> logger)
     : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ArticlePublished>
 {
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -21,11 +18,6 @@ public sealed partial class ArticlePublicationGrain(
 
     public async Task OnNextAsync(ArticlePublished published, StreamSequenceToken? token = null)
     {
-        if (!deployed.Implements<IActivityStreamGrain>())
-        {
-            LogNoActivities(published.Slug);
-            return;
-        }
         await GrainFactory.GetGrain<IActivityStreamGrain>(published.AuthorId).Post(new NewActivity(
             $"article:{published.Slug}", ActivityKinds.ArticlePublished, published.Slug, $"Published “{published.Title}”"));
     }
@@ -37,9 +29,6 @@ public sealed partial class ArticlePublicationGrain(
         LogStreamError(ex, this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Article {Slug} published; no activity posted because this cluster runs no activity streams")]
-    partial void LogNoActivities(string slug);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publication stream of article {Slug} reported an error")]
     partial void LogStreamError(Exception exception, string slug);

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using OrleansScale.Cluster;
 
 namespace OrleansScale.Articles;
 
@@ -10,7 +8,6 @@ public static class ArticleServices
     public static IServiceCollection AddArticles(this IServiceCollection services)
     {
         services.AddSingleton<ArticlePageRenderer>();
-        services.TryAddSingleton<DeployedGrains>();
         return services;
     }
 }

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using OrleansScale.Cluster;
 
 namespace OrleansScale.Jobs;
 
@@ -11,7 +9,6 @@ public static class JobServices
     {
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<DeployedGrains>();
         services.AddKeyedTransient<IJobHandler, UserExportJob>(JobKinds.UserExport);
         return services;
     }

@@ -11,10 +11,9 @@ namespace OrleansScale.Jobs;
 
 /// <summary>Assembles everything the system holds about one user by asking the grains that hold it,
 /// joining in code: the profile, the user's articles, friends (with their profiles), reviews and
-/// activities. Sections of features this cluster does not run are null and named in "omitted".</summary>
+/// activities.</summary>
 public sealed class UserExportJob(
     IGrainFactory grains,
-    DeployedGrains deployed,
     IOptions<ExportOptions> options,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock) : IJobHandler
 {
@@ -30,13 +29,12 @@ public sealed class UserExportJob(
         var articles = await Articles(userId);
         await job.ReportProgress(40);
 
-        var omitted = new List<string>();
-        var related = await RelatedSections(userId, omitted);
+        var related = await RelatedSections(userId);
         await job.ReportProgress(90);
 
         var export = new UserExport(clock.GetUtcNow(),
             new ExportedUser(profile.Id, profile.UserName, profile.DisplayName, profile.CreatedAt),
-            articles, related.Friends, related.Reviews, related.Activities, omitted);
+            articles, related.Friends, related.Reviews, related.Activities);
         return JsonSerializer.Serialize(export, Json);
     }
 
@@ -56,54 +54,45 @@ public sealed class UserExportJob(
 
     /// <summary>The sections other features own: friends, reviews and activities, each read through that
     /// feature's contract.</summary>
-    async Task<RelatedData> RelatedSections(string userId, List<string> omitted)
+    async Task<RelatedData> RelatedSections(string userId)
     {
-        IReadOnlyList<ExportedFriend>? friends = null;
-        if (deployed.Implements<IFriendsGrain>())
+        var friendsTask = Friends(userId);
+        var reviewsTask = grains.GetGrain<IUserReviewsGrain>(userId).List().AsTask();
+        var activitiesTask = Activities(userId);
+        return new RelatedData(await friendsTask, await reviewsTask, await activitiesTask);
+    }
+
+    async Task<IReadOnlyList<ExportedFriend>> Friends(string userId)
+    {
+        var ids = await grains.GetGrain<IFriendsGrain>(userId).FriendIds();
+        var profiles = await Task.WhenAll(ids.Select(id => grains.GetGrain<IUserGrain>(id).GetProfile().AsTask()));
+        return profiles.Where(p => p is not null).Select(p => new ExportedFriend(p!.Id, p.UserName, p.DisplayName)).ToList();
+    }
+
+    async Task<IReadOnlyList<ActivityView>> Activities(string userId)
+    {
+        var activities = new List<ActivityView>();
+        var stream = grains.GetGrain<IActivityStreamGrain>(userId);
+        string? before = null;
+        do
         {
-            var ids = await grains.GetGrain<IFriendsGrain>(userId).FriendIds();
-            var profiles = await Task.WhenAll(ids.Select(id => grains.GetGrain<IUserGrain>(id).GetProfile().AsTask()));
-            friends = profiles.Where(p => p is not null).Select(p => new ExportedFriend(p!.Id, p.UserName, p.DisplayName)).ToList();
-        }
-        else
-            omitted.Add("friends");
-
-        IReadOnlyList<UserReview>? reviews = null;
-        if (deployed.Implements<IUserReviewsGrain>())
-            reviews = await grains.GetGrain<IUserReviewsGrain>(userId).List();
-        else
-            omitted.Add("reviews");
-
-        List<ActivityView>? activities = null;
-        if (deployed.Implements<IActivityStreamGrain>())
-        {
-            activities = [];
-            var stream = grains.GetGrain<IActivityStreamGrain>(userId);
-            string? before = null;
-            do
-            {
-                var page = await stream.Page(100, before);
-                activities.AddRange(page.Items);
-                before = page.Next;
-            } while (before is not null && HasRoom(activities.Count));
-            if (activities.Count > options.Value.MaxActivities)
-                activities.RemoveRange(options.Value.MaxActivities, activities.Count - options.Value.MaxActivities);
-        }
-        else
-            omitted.Add("activities");
-
-        return new RelatedData(friends, reviews, activities);
+            var page = await stream.Page(100, before);
+            activities.AddRange(page.Items);
+            before = page.Next;
+        } while (before is not null && HasRoom(activities.Count));
+        if (activities.Count > options.Value.MaxActivities)
+            activities.RemoveRange(options.Value.MaxActivities, activities.Count - options.Value.MaxActivities);
+        return activities;
 
         bool HasRoom(int count) => count < options.Value.MaxActivities;
     }
 
     sealed record RelatedData(
-        IReadOnlyList<ExportedFriend>? Friends, IReadOnlyList<UserReview>? Reviews, IReadOnlyList<ActivityView>? Activities);
+        IReadOnlyList<ExportedFriend> Friends, IReadOnlyList<UserReview> Reviews, IReadOnlyList<ActivityView> Activities);
 
     sealed record UserExport(
         DateTimeOffset ExportedAt, ExportedUser User, IReadOnlyList<ExportedArticle> Articles,
-        IReadOnlyList<ExportedFriend>? Friends, IReadOnlyList<UserReview>? Reviews, IReadOnlyList<ActivityView>? Activities,
-        IReadOnlyList<string> Omitted);
+        IReadOnlyList<ExportedFriend> Friends, IReadOnlyList<UserReview> Reviews, IReadOnlyList<ActivityView> Activities);
 
     sealed record ExportedUser(string Id, string UserName, string DisplayName, DateTimeOffset CreatedAt);
 

@@ -23,21 +23,9 @@ public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> log
             return;
         await GrainFactory.GetGrain<IUserReviewsGrain>(review.UserId)
             .Add(new UserReview(review.Id, change.ProductId, review.Rating, review.Text, review.CreatedAt));
-        IActivityStreamGrain activities;
         try
         {
-            activities = GrainFactory.GetGrain<IActivityStreamGrain>(review.UserId);
-        }
-        catch (ArgumentException e)
-        {
-            // No silo of this cluster implements activity streams (a build without that feature): no
-            // retry can succeed, so say so and move on rather than have the queue redeliver for nothing.
-            LogNoActivityStreams(e.Message, review.Id);
-            return;
-        }
-        try
-        {
-            await activities.Post(new NewActivity(
+            await GrainFactory.GetGrain<IActivityStreamGrain>(review.UserId).Post(new NewActivity(
                 "review:" + review.Id, ActivityKinds.ReviewCreated, change.ProductId,
                 $"Reviewed {change.Name}: {review.Rating}/5"));
         }
@@ -52,9 +40,6 @@ public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> log
     public Task OnCompletedAsync() => Task.CompletedTask;
 
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "No activity stream for review {ReviewId}: {Reason}")]
-    partial void LogNoActivityStreams(string reason, string reviewId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Posting the activity of review {ReviewId} by user {UserId} failed; the event will be delivered again")]
     partial void LogActivityFailed(Exception exception, string reviewId, string userId);
