@@ -10,7 +10,8 @@ namespace OrleansScale.Tests.Jobs;
 /// <summary>A cluster whose silos also run <see cref="GateJob"/>, a job kind the test holds and
 /// releases, and whose queue hands out unconfirmed messages again after 5 s (not 1 min), so a job
 /// whose silo died resumes within the test's patience. Exports hold at most one article, so an
-/// export of a user with two fails on every attempt.</summary>
+/// export of a user with two fails on every attempt. Exports of users the test holds
+/// (<see cref="HeldExports"/>) wait for the test before they run.</summary>
 public class JobsFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
@@ -26,8 +27,35 @@ public class JobsFixture : ClusterFixture
 
     sealed class GateJobConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder silo) =>
+        public void Configure(ISiloBuilder silo)
+        {
             silo.Services.AddKeyedTransient<IJobHandler, GateJob>(GateJob.Kind);
+            // The last registration for the export kind wins: the real export behind a hold.
+            silo.Services.AddKeyedTransient<IJobHandler>(JobKinds.UserExport,
+                (services, _) => new HeldExports(ActivatorUtilities.CreateInstance<UserExportJob>(services)));
+        }
+    }
+}
+
+/// <summary>The real export, held until the test releases the user's exports, so a test can act while
+/// an export is certainly still running.</summary>
+public sealed class HeldExports(IJobHandler export) : IJobHandler
+{
+    static readonly ConcurrentDictionary<string, TaskCompletionSource> Holds = new();
+
+    public static void Hold(string userId) => Holds[userId] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static void Release(string userId)
+    {
+        if (Holds.TryRemove(userId, out var hold))
+            hold.SetResult();
+    }
+
+    public async Task<string> Run(JobContext job)
+    {
+        if (Holds.TryGetValue(job.OwnerId, out var hold))
+            await hold.Task;
+        return await export.Run(job);
     }
 }
 
