@@ -1,19 +1,35 @@
+using Orleans.Runtime.Messaging;
+
 namespace OrleansScale.Tests.Hosting;
 
 /// <summary>Waiting for a condition instead of sleeping for a guessed time.</summary>
 public static class Await
 {
+    /// <summary>Probes until the condition holds. A probe that fails because the cluster is briefly
+    /// unreachable (a silo was just killed) counts as "not yet"; any other failure ends the wait.</summary>
     public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
+        object? last = null;
         while (true)
         {
-            var value = await probe();
-            if (done(value))
-                return value;
+            try
+            {
+                var value = await probe();
+                if (done(value))
+                    return value;
+                last = value;
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                last = e.Message;
+            }
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last value: {value}");
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last value: {last}");
             await Task.Delay(100);
         }
     }
+
+    static bool IsTransient(Exception e) => e is
+        OrleansMessageRejectionException or SiloUnavailableException or ConnectionFailedException or TimeoutException;
 }
