@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansScale.Tests.Hosting;
+
+namespace OrleansScale.Tests.Products;
+
+/// <summary>The cost of a product read, on a cluster of its own: nothing else runs there that could
+/// issue SQL while the reads are counted (other tests' activity streams, friendship checks, jobs).</summary>
+public sealed class ProductReadCostTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task Reading_a_cached_aggregate_runs_no_sql()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var ids = new List<string>();
+        // A category of their own, so the test can wait for the background projection of these products
+        // to finish: its SQL must not be mistaken for SQL of the reads.
+        var category = "reads-" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 5; i++)
+            ids.Add((await admin.CreateProduct(ProductApi.Body($"Read {i}", category))).Id());
+        using var a = fixture.ApiA.Anonymous();
+        using var b = fixture.ApiB.Anonymous();
+        await Await.Until(() => a.GetFromJsonAsync<JsonElement>($"/api/products?category={category}"),
+            listing => listing.GetProperty("total").GetInt32() == ids.Count, TimeSpan.FromSeconds(30), "the projection of the new products");
+        foreach (var id in ids)
+            Assert.Equal(HttpStatusCode.OK, (await a.GetAsync($"/api/products/{id}")).StatusCode);
+
+        using var commands = new NpgsqlCommandLog();
+        for (var i = 0; i < 200; i++)
+        {
+            var response = await (i % 2 == 0 ? a : b).GetAsync($"/api/products/{ids[i % ids.Count]}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var duringReads = commands.Statements();
+
+        Assert.DoesNotContain(duringReads, s => s.Contains("orleans_storage", StringComparison.OrdinalIgnoreCase));
+        // The log does see storage traffic: a write goes through it.
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(ids[0], ProductApi.Body("Changed")))).StatusCode);
+        Assert.Contains(commands.Statements(), s => s.Contains("orleans_storage", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Every SQL statement Npgsql runs in this process (silos and APIs alike), from its ActivitySource.</summary>
+    sealed class NpgsqlCommandLog : IDisposable
+    {
+        readonly ActivityListener listener;
+        readonly List<string> statements = [];
+
+        public NpgsqlCommandLog()
+        {
+            listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "Npgsql",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity =>
+                {
+                    var text = activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement") ?? activity.DisplayName;
+                    lock (statements)
+                        statements.Add(text?.ToString() ?? "");
+                },
+            };
+            ActivitySource.AddActivityListener(listener);
+        }
+
+        public List<string> Statements()
+        {
+            lock (statements)
+                return statements.ToList();
+        }
+
+        public void Dispose() => listener.Dispose();
+    }
+}
