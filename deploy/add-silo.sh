@@ -2,6 +2,7 @@
 # Adds one silo to the running cluster on the next free ports and waits until it is active.
 # Existing activations move to it over the next minute or so (the activation rebalancer).
 source "$(dirname "$0")/lib/common.sh"
+need_curl
 api=$(first_api_port) || die "the system is not up; run deploy/up.sh first"
 index=0
 while alive "silo-$((SILO_PORT + index))" || port_busy $((SILO_PORT + index)) || port_busy $((GATEWAY_PORT + index)); do index=$((index + 1)); done

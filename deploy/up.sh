@@ -4,6 +4,7 @@
 #   deploy/up.sh [--replica]
 #   Admin__UserName / Admin__Password   the administrator (default user "admin", password generated)
 source "$(dirname "$0")/lib/common.sh"
+need_curl
 
 replica=no
 for argument in "$@"; do

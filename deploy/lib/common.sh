@@ -152,6 +152,14 @@ wait_until() {
   die "$what did not happen within ${seconds}s (log: $log)"
 }
 
+# The start scripts probe the API over HTTP; a bare machine may lack curl.
+need_curl() {
+  command -v curl >/dev/null && return
+  say "Installing curl (apt-get)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+}
+
 api_ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null; }
 
 silo_active() { # silo_active API_PORT SILO_NAME
