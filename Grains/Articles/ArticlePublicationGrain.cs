@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 using OrleansScale.Activities;
 
 namespace OrleansScale.Articles;
@@ -10,26 +7,9 @@ namespace OrleansScale.Articles;
 /// activity's id is derived from the slug, so repeated deliveries post it once.</summary>
 [GrainType("article-publication")]
 [ImplicitStreamSubscription(ArticleStreams.Published)]
-public sealed partial class ArticlePublicationGrain(ILogger<ArticlePublicationGrain> logger)
-    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ArticlePublished>
+public sealed class ArticlePublicationGrain : QueueConsumerGrain<ArticlePublished>, IGrainWithStringKey
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<ArticlePublished>().ResumeAsync(this);
-
-    public async Task OnNextAsync(ArticlePublished published, StreamSequenceToken? token = null)
-    {
-        await GrainFactory.GetGrain<IActivityStreamGrain>(published.AuthorId).Post(new NewActivity(
+    protected override Task Consume(ArticlePublished published) =>
+        GrainFactory.GetGrain<IActivityStreamGrain>(published.AuthorId).Post(new NewActivity(
             $"article:{published.Slug}", ActivityKinds.ArticlePublished, published.Slug, $"Published “{published.Title}”"));
-    }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex, this.GetPrimaryKeyString());
-        return Task.CompletedTask;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publication stream of article {Slug} reported an error")]
-    partial void LogStreamError(Exception exception, string slug);
 }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 using OrleansScale.Users;
 
 namespace OrleansScale.Articles;
@@ -16,12 +14,9 @@ public sealed partial class ArticleRendererGrain(
     ArticlePageRenderer renderer,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
     ILogger<ArticleRendererGrain> logger)
-    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ArticleChanged>
+    : QueueConsumerGrain<ArticleChanged>, IGrainWithStringKey
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<ArticleChanged>().ResumeAsync(this);
-
-    public async Task OnNextAsync(ArticleChanged change, StreamSequenceToken? token = null)
+    protected override async Task Consume(ArticleChanged change)
     {
         var article = GrainFactory.GetGrain<IArticleGrain>(change.Slug);
         var status = await article.GetStatus();
@@ -35,17 +30,6 @@ public sealed partial class ArticleRendererGrain(
         LogRendered(change.Slug, source.Version, html.Length);
     }
 
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex, this.GetPrimaryKeyString());
-        return Task.CompletedTask;
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Rendered article {Slug} version {Version} ({Length} characters)")]
     partial void LogRendered(string slug, int version, int length);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Render stream of article {Slug} reported an error")]
-    partial void LogStreamError(Exception exception, string slug);
 }

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 using OrleansScale.Products;
 
 namespace OrleansScale.Catalog;
@@ -10,17 +8,10 @@ namespace OrleansScale.Catalog;
 [GrainType("catalog-projection")]
 [ImplicitStreamSubscription(ProductChanges.Namespace)]
 public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<CatalogOptions> options)
-    : Grain, ICatalogProjectionGrain, IStreamSubscriptionObserver, IAsyncObserver<ProductChanged>
+    : QueueConsumerGrain<ProductChanged>, ICatalogProjectionGrain
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<ProductChanged>().ResumeAsync(this);
-
     // A failure is thrown on, so the queue delivers the event again.
-    public Task OnNextAsync(ProductChanged change, StreamSequenceToken? token = null) => Apply(change);
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+    protected override Task Consume(ProductChanged change) => Apply(change);
 
     public async Task<bool> Apply(ProductChanged change)
     {

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 
 namespace OrleansScale.Jobs;
 
@@ -16,12 +14,9 @@ public sealed partial class JobWorkerGrain(
     IServiceProvider services,
     IOptions<JobOptions> options,
     ILogger<JobWorkerGrain> logger)
-    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<JobQueued>
+    : QueueConsumerGrain<JobQueued>, IGrainWithStringKey
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<JobQueued>().ResumeAsync(this);
-
-    public async Task OnNextAsync(JobQueued queued, StreamSequenceToken? token = null)
+    protected override async Task Consume(JobQueued queued)
     {
         var job = GrainFactory.GetGrain<IJobGrain>(queued.JobId);
         var maxAttempts = options.Value.MaxAttempts;
@@ -63,17 +58,6 @@ public sealed partial class JobWorkerGrain(
 
     static string GaveUp(int attempts, string lastError) => $"The job failed after {attempts} attempts. Last error: {lastError}";
 
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex, this.GetPrimaryKeyString());
-        return Task.CompletedTask;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} failed")]
     partial void LogAttemptFailed(Exception exception, string jobId, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of job {JobId} reported an error")]
-    partial void LogStreamError(Exception exception, string jobId);
 }

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
-using Orleans.Streams.Core;
 using OrleansScale.Activities;
 
 namespace OrleansScale.Products;
@@ -12,12 +10,9 @@ namespace OrleansScale.Products;
 [GrainType("review-follow-up")]
 [ImplicitStreamSubscription(ProductChanges.Namespace)]
 public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> logger)
-    : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ProductChanged>
+    : QueueConsumerGrain<ProductChanged>, IGrainWithStringKey
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<ProductChanged>().ResumeAsync(this);
-
-    public async Task OnNextAsync(ProductChanged change, StreamSequenceToken? token = null)
+    protected override async Task Consume(ProductChanged change)
     {
         if (change.NewReview is not { } review)
             return;
@@ -36,10 +31,6 @@ public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> log
             throw;
         }
     }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Posting the activity of review {ReviewId} by user {UserId} failed; the event will be delivered again")]
     partial void LogActivityFailed(Exception exception, string reviewId, string userId);
