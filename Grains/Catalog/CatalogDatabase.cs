@@ -34,8 +34,9 @@ public sealed class CatalogDatabase(NpgsqlDataSource primary, NpgsqlDataSource r
 
 public static class CatalogSetup
 {
-    /// <summary>The catalog's options and its primary and read data sources.</summary>
-    public static IServiceCollection AddCatalog(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The catalog's options and its primary and read (<c>ConnectionStrings:PostgresRead</c>,
+    /// when set) data sources.</summary>
+    public static IServiceCollection AddCatalog(this IServiceCollection services, IConfiguration configuration, string primaryConnectionString)
     {
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(provider =>
@@ -43,9 +44,7 @@ public static class CatalogSetup
             var maxConnections = provider.GetRequiredService<IOptions<CatalogOptions>>().Value.MaxConnections;
             NpgsqlDataSource Create(string connectionString) =>
                 NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxConnections });
-            var primary = configuration.GetConnectionString("Postgres") is { Length: > 0 } p
-                ? Create(p)
-                : throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+            var primary = Create(primaryConnectionString);
             return configuration.GetConnectionString("PostgresRead") is { Length: > 0 } r
                 ? new CatalogDatabase(primary, Create(r), hasReplica: true)
                 : new CatalogDatabase(primary, primary, hasReplica: false);

@@ -50,7 +50,7 @@ public static class OrleansScaleSilo
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
-        silo.Services.AddCatalog(configuration);
+        silo.Services.AddCatalog(configuration, connectionString);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
