@@ -42,6 +42,22 @@ if [ ! -f "$trx" ]; then
   die "the test run produced no results (exit $status)"
 fi
 count() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+# The console log is long and CI may show only its end: name each failed test and its message there.
+report_failures() {
+  awk '
+    /<UnitTestResult / {
+      failed = ($0 ~ /outcome="Failed"/)
+      if (failed && match($0, /testName="[^"]*"/)) print "FAILED " substr($0, RSTART + 10, RLENGTH - 11)
+    }
+    failed && /<Message>/ { inside = 1 }
+    failed && inside {
+      done = ($0 ~ /<\/Message>/)
+      line = $0; gsub(/<\/?Message>/, "", line); sub(/^ */, "", line); print "    " line
+      if (done) { inside = 0; failed = 0 }
+    }
+  ' "$trx" | head -n 80
+}
+report_failures
 passed=$(count passed); failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
 skipped=$(count notExecuted)
 line="tests: $passed passed, $failed failed"
