@@ -158,7 +158,24 @@ public sealed partial class ProductGrain(
             throw;
         }
         snapshot = s.Deleted ? null : Render();
+        await AnnounceToNearCaches(s.Version);
         await PublishOutbox();
+    }
+
+    /// <summary>Before the write is acknowledged, the API processes drop their copies, so that a read
+    /// through any of them after the acknowledgement sees this version. If the announcement fails the
+    /// write still stands: a subscriber that missed it is dropped and empties its cache on renewal, and
+    /// near-cache entries also expire by age.</summary>
+    async Task AnnounceToNearCaches(long version)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IProductCacheRegistryGrain>(0).ProductChanged(this.GetPrimaryKeyString(), version);
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, this.GetPrimaryKeyString(), version);
+        }
     }
 
     async Task PublishOutbox()
@@ -206,6 +223,9 @@ public sealed partial class ProductGrain(
         IReadOnlyList<string> Pictures, IReadOnlyList<ReviewView> Reviews, RatingJson Rating, long Version);
 
     sealed record RatingJson(double Average, long Count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing version {Version} of product {ProductId} to the API near caches failed; they catch up on renewal or by entry age")]
+    partial void LogAnnounceFailed(Exception exception, string productId, long version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the change of product {ProductId} failed; {Pending} events stay in its outbox")]
     partial void LogPublishFailed(Exception exception, string productId, int pending);
