@@ -27,8 +27,8 @@ api.MapSessionsApi();
 api.MapClusterApi();
 api.MapArticlesApi();
 api.MapJobsApi();
-api.MapProductsApi();
 api.MapCatalogApi();
+app.MapProductsApi();                 // its reads retry inside the near cache, its writes never retry
 app.MapDashboard();
 app.Run();
 

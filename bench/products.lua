@@ -1,6 +1,10 @@
--- wrk script: GET /api/products/{id} over uniformly random ids read from the file in $BENCH_IDS
--- (one id a line, as bench/Seed writes it).
+-- wrk script: GET /api/products/{id} over the ids in the file named by $BENCH_IDS (one id a line, as
+-- bench/Seed writes it). Uniformly random ids; with BENCH_ORDER=sequential each thread walks its share
+-- of the ids in order instead, so that a warm-up of a few seconds touches every product.
 local ids = {}
+local sequential = os.getenv("BENCH_ORDER") == "sequential"
+local started = 0
+local next_index
 
 local function load()
   local path = os.getenv("BENCH_IDS") or "products.txt"
@@ -10,13 +14,26 @@ local function load()
   if #ids == 0 then error("no product ids in " .. path) end
 end
 
+-- Runs in wrk's main Lua state, once per thread: numbers the threads.
+function setup(thread)
+  thread:set("thread_number", started)
+  started = started + 1
+end
+
 function init(args)
   load()
   -- Each wrk thread has its own Lua state: mix the state's table address into the seed.
   math.randomseed(os.time() * 1000 + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000))
+  next_index = ((thread_number or 0) * 7919) % #ids
 end
 
 function request()
-  return wrk.format("GET", "/api/products/" .. ids[math.random(#ids)])
+  local id
+  if sequential then
+    next_index = next_index % #ids + 1
+    id = ids[next_index]
+  else
+    id = ids[math.random(#ids)]
+  end
+  return wrk.format("GET", "/api/products/" .. id)
 end
-

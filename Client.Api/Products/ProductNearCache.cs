@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OrleansScale.Api.Hosting;
 using OrleansScale.Products;
 
 namespace OrleansScale.Api.Products;
@@ -52,7 +53,7 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     long hits, misses;
     Guid epoch;
 
-    sealed record Entry(ProductSnapshot? Product, long StoredAt, int Size);
+    sealed record Entry(ProductCopy? Product, long StoredAt, int Size);
 
     public ProductNearCache(IClusterClient cluster, IOptions<ProductNearCacheOptions> options, IMeterFactory meters,
         ILogger<ProductNearCache> logger)
@@ -74,8 +75,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     public long Misses => Volatile.Read(ref misses);
 
     /// <summary>The product as the cluster has it (null: unknown or deleted), from this process's copy
-    /// when it has a live one, else from the product grain.</summary>
-    public ValueTask<ProductSnapshot?> Get(string productId)
+    /// when it has a live one, else from the product grain (asked twice if the cluster fails the first
+    /// call transiently, as every read is).</summary>
+    public ValueTask<ProductCopy?> Get(string productId)
     {
         var now = Environment.TickCount64;
         if (now < Volatile.Read(ref servingUntil)
@@ -88,19 +90,31 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         return Fetch(productId);
     }
 
-    async ValueTask<ProductSnapshot?> Fetch(string productId)
+    async ValueTask<ProductCopy?> Fetch(string productId)
     {
         var seen = Volatile.Read(ref generation);
-        var product = await cluster.GetGrain<IProductGrain>(productId).Get(-1);
+        ProductSnapshot? snapshot;
+        try
+        {
+            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get(-1);
+        }
+        catch (Exception e) when (ClusterFailures.IsTransient(e))
+        {
+            LogRetrying(productId, e.GetType().Name);
+            await Task.Delay(ClusterFailures.RetryPause);
+            seen = Volatile.Read(ref generation);
+            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get(-1);
+        }
+        var product = snapshot is null ? null : new ProductCopy(snapshot.Version, ETags.Format(snapshot.Version), snapshot.Json!);
         Store(productId, product, seen);
         return product;
     }
 
-    void Store(string productId, ProductSnapshot? product, long seenGeneration)
+    void Store(string productId, ProductCopy? product, long seenGeneration)
     {
         if (!options.Enabled)
             return;
-        var size = productId.Length * 2 + (product?.Json?.Length ?? 0) + 64;
+        var size = productId.Length * 2 + (product?.Json.Length ?? 0) + 64;
         lock (gate)
         {
             var now = Environment.TickCount64;
@@ -200,12 +214,19 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retrying the read of product {ProductId} once after a transient cluster failure ({Failure})")]
+    partial void LogRetrying(string productId, string failure);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Product near cache emptied and subscribed again: {Reason}")]
     partial void LogResubscribed(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Product near cache could not renew its subscription; serving from the grains until it can")]
     partial void LogRenewFailed(Exception exception);
 }
+
+/// <summary>A product as this API process serves it: the version, its ETag and the aggregate's JSON,
+/// all ready to write.</summary>
+public sealed record ProductCopy(long Version, string ETag, byte[] Json);
 
 public static class ProductNearCacheSetup
 {

@@ -5,14 +5,13 @@ using System.Text;
 using Npgsql;
 using StackExchange.Redis;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+var builder = ServiceDefaults.CreateBuilder(args);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")));
 builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(builder.Configuration.GetConnectionString("Redis")
     ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.")));
 var app = builder.Build();
+app.UseDefaults();
 // Connect before the first request: a burst of first requests must not all wait on a lazy connect.
 app.Services.GetRequiredService<IConnectionMultiplexer>();
 await using (var warm = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync()) { }

@@ -2,12 +2,11 @@
 // stored as the JSON text the client gets, so the service pays one round trip and no re-serialisation.
 using Npgsql;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+var builder = ServiceDefaults.CreateBuilder(args);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")));
 var app = builder.Build();
+app.UseDefaults();
 // Connect before the first request: a burst of first requests must not all wait on a lazy connect.
 await using (var warm = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync()) { }
 
