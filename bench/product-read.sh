@@ -88,10 +88,16 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print (
 wrk_args() { local -a a=(-t2 -c64); [ "${LUA[$1]}" = yes ] && a+=(-s "$ROOT/bench/products.lua"); printf '%s\n' "${a[@]}"; }
 
 # Warm-up: activates every product grain, fills the near cache and Redis, and JIT-compiles every
-# service. The ids are walked in order, so every one is read even while activations are slow.
+# service. The ids are walked in order, five seconds at a time, until one stretch of five seconds
+# walks them all twice: only then is every product warm (activating 10,000 grains from Postgres on a
+# busy 2-core machine takes tens of seconds, and a cold grain in a measured round costs a hundredfold).
+ID_COUNT=$(grep -c . "$IDS")
 for name in "${NAMES[@]}"; do
   mapfile -t args < <(wrk_args "$name")
-  BENCH_ORDER=sequential wrk "${args[@]}" -d20s "${URL[$name]}" >/dev/null
+  for _ in $(seq 12); do
+    done_requests=$(BENCH_ORDER=sequential wrk "${args[@]}" -d5s "${URL[$name]}" | awk '/requests in/ {print $1}')
+    [ "${done_requests:-0}" -ge $((2 * ID_COUNT)) ] && break
+  done
 done
 # The machine is shared and noisy: the four services take turns, round after round, and each figure
 # reported is the median over the rounds.

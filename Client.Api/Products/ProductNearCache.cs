@@ -13,8 +13,12 @@ public sealed class ProductNearCacheOptions
 {
     public const string Section = "ProductCache";
 
-    /// <summary>Off: every product read is a grain call.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>Off by default: the architecture keeps no caches in the API (the grain is the one hot
+    /// copy), and this cache trades that for speed. On, product reads that hit it make no grain call;
+    /// a change is still seen by every API process before its write is acknowledged, and only a lost
+    /// announcement can leave a copy stale, for at most one renewal period (see
+    /// docs/products-and-catalog.md). Off, every product read is one grain call.</summary>
+    public bool Enabled { get; set; }
 
     /// <summary>How long an entry is served at most. Announcements keep entries exact; the age bounds how
     /// stale one can be when an announcement was lost without the subscription noticing.</summary>
@@ -30,7 +34,7 @@ public sealed class ProductNearCacheOptions
     public TimeSpan RenewEvery { get; set; } = TimeSpan.FromSeconds(5);
 }
 
-/// <summary>A copy of product aggregates in this API process, so that a read of a cached product is a
+/// <summary>An opt-in copy of product aggregates in this API process (ProductCache:Enabled), so that a read of a cached product is a
 /// dictionary lookup and no grain call. Kept exact by the product grains: each change is announced
 /// through <see cref="IProductCacheRegistryGrain"/> before the write is acknowledged, and the announced
 /// product is dropped here. Entries are served only while the subscription is known to be live: when

@@ -9,12 +9,13 @@ using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Products;
 
-/// <summary>Renewals every half second, so a lapsed subscription is noticed quickly, and entries that
+/// <summary>The near cache on (it is off by default), renewals every half second, so a lapsed subscription is noticed quickly, and entries that
 /// never expire by age, so only the announcements and the subscription keep the caches exact.</summary>
 public sealed class ProductNearCacheFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
+        new("ProductCache:Enabled", "true"),
         new("ProductCache:RenewEvery", "00:00:00.500"),
         new("ProductCache:MaxAge", "01:00:00"),
     ];
