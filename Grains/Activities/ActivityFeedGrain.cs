@@ -16,8 +16,8 @@ namespace OrleansScale.Activities;
 [GrainType("activity-feed")]
 [Reentrant]
 public sealed partial class ActivityFeedGrain(
-    [PersistentState("activity-feed", StorageNames.Main)] IPersistentState<ActivityFeedState> head,
-    [PersistentState("activity-feed-tail", StorageNames.Main)] IPersistentState<ActivityFeedState> tail,
+    [PersistentState("feed-head", StorageNames.Feeds)] IPersistentState<ActivityFeedState> head,
+    [PersistentState("feed-tail", StorageNames.Feeds)] IPersistentState<ActivityFeedState> tail,
     IOptions<ActivityOptions> options,
     ILogger<ActivityFeedGrain> logger) : Grain, IActivityFeedGrain
 {
@@ -28,14 +28,15 @@ public sealed partial class ActivityFeedGrain(
     List<ActivityView> items = [];
     int split;
     bool tailDirty;
+    int addedSinceWrite;
     // Writes are numbered from 1: changes made now go out with write `next`; `written` is the last one
     // that succeeded. `dirty` says whether anything changed since the last write started.
     long next = 1;
     long written;
     bool dirty;
     bool broken;
-    IGrainTimer? flushTimer;
-    Task flushing = Task.CompletedTask;
+    bool deactivating;
+    Task? flushing;
     readonly List<(long Write, TaskCompletionSource<bool> Durable)> waiting = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -53,12 +54,13 @@ public sealed partial class ActivityFeedGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        flushTimer?.Dispose();
+        deactivating = true;
         try
         {
             // Never two writes at once: the second would fail on the first's etag. A failure of the
             // running write was logged where it happened.
-            await flushing.ContinueWith(_ => { }, TaskScheduler.Current);
+            if (flushing is { } running)
+                await running.ContinueWith(_ => { }, TaskScheduler.Current);
             if (dirty && !broken)
                 await Flush();
         }
@@ -91,6 +93,7 @@ public sealed partial class ActivityFeedGrain(
                 tailDirty = true;
             }
             ids.Add(activity.Id);
+            addedSinceWrite++;
             changed = true;
         }
         var excess = items.Count - keep;
@@ -105,17 +108,10 @@ public sealed partial class ActivityFeedGrain(
                 tailDirty = true;
             }
         }
-        if (changed && !dirty)
+        if (changed)
         {
             dirty = true;
-            var interval = options.Value.FeedFlushInterval;
-            if (flushTimer is null)
-                flushTimer = this.RegisterGrainTimer(FlushBehind, new GrainTimerCreationOptions(interval, Timeout.InfiniteTimeSpan)
-                {
-                    Interleave = true,
-                });
-            else
-                flushTimer.Change(interval, Timeout.InfiniteTimeSpan);
+            flushing ??= FlushBehind();
         }
         // A repeated item may still wait for its write too, so a clean answer needs a clean feed: when
         // nothing changed since the last write started, that write (done or running) holds everything.
@@ -136,29 +132,41 @@ public sealed partial class ActivityFeedGrain(
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
         ValueTask.FromResult(ActivityList.Page(items, limit, before));
 
-    async Task FlushBehind(CancellationToken cancellationToken)
+    // Not a grain timer: deactivation stops those first and then waits for running calls, among them
+    // WhenDurable calls that only this loop completes. Its continuations run on the grain's scheduler.
+    async Task FlushBehind()
     {
         try
         {
-            await (flushing = Flush());
+            // Changes that arrive during a write wait a whole interval too: at most one write per interval.
+            while (dirty && !broken && !deactivating)
+            {
+                await Task.Delay(options.Value.FeedFlushInterval);
+                if (deactivating)
+                    return; // OnDeactivateAsync writes what is left
+                try
+                {
+                    await Flush();
+                }
+                catch (InconsistentStateException e)
+                {
+                    // Another activation wrote since we read (a failover overlap): this one must not write
+                    // again. Deactivating answers its waiters false, so their items go to the one that lives.
+                    LogWriteFailed(e, this.GetPrimaryKeyString());
+                    broken = true;
+                    DeactivateOnIdle();
+                }
+                catch (Exception e)
+                {
+                    LogWriteFailed(e, this.GetPrimaryKeyString());
+                    dirty = true;
+                }
+            }
         }
-        catch (InconsistentStateException e)
+        finally
         {
-            // Another activation wrote since we read (a failover overlap): this one must not write again.
-            // Deactivating answers its waiters false, so their items are delivered to the one that lives.
-            LogWriteFailed(e, this.GetPrimaryKeyString());
-            broken = true;
-            DeactivateOnIdle();
-            return;
+            flushing = null;
         }
-        catch (Exception e)
-        {
-            LogWriteFailed(e, this.GetPrimaryKeyString());
-            dirty = true;
-        }
-        // Changes that arrived during the write wait a whole interval too: at most one write per interval.
-        if (dirty)
-            flushTimer?.Change(options.Value.FeedFlushInterval, Timeout.InfiniteTimeSpan);
     }
 
     async Task Flush()
@@ -178,10 +186,14 @@ public sealed partial class ActivityFeedGrain(
 
     async Task Persist()
     {
-        var headSize = options.Value.FeedHeadSize;
-        if (items.Count - split > 2 * headSize)
+        // The head is rewritten by every write and the tail when the head spills into it. Spilling all of
+        // the head at sqrt(2 × Keep × items per write) items minimises the bytes written per write (head
+        // h/2 on average, the whole tail every h/r writes); a quiet feed keeps the configured head size.
+        var spillAt = Math.Max(2 * options.Value.FeedHeadSize, (int)Math.Sqrt(2.0 * options.Value.Keep * addedSinceWrite));
+        addedSinceWrite = 0;
+        if (items.Count - split > spillAt)
         {
-            split = items.Count - headSize;
+            split = items.Count;
             tailDirty = true;
         }
         // Copies, so that deliveries interleaving with the write change the list, not what is written.

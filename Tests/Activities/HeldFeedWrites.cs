@@ -7,7 +7,7 @@ using Orleans.TestingHost;
 namespace OrleansScale.Tests.Activities;
 
 /// <summary>Holds the storage writes of chosen users' feeds until the test lets them go, so a test decides
-/// when a feed becomes durable. It wraps the silos' main storage; writes of other grains and users pass.</summary>
+/// when a feed becomes durable. It wraps the silos' feed storage; writes of other users' feeds pass.</summary>
 static class HeldFeedWrites
 {
     static readonly ConcurrentDictionary<string, TaskCompletionSource> held = new(StringComparer.Ordinal);
@@ -26,8 +26,8 @@ static class HeldFeedWrites
     public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo) =>
-            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Main, (services, _) => new HoldingStorage(
-                AdoNetGrainStorageFactory.Create(services, StorageNames.Main),
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Feeds, (services, _) => new HoldingStorage(
+                AdoNetGrainStorageFactory.Create(services, StorageNames.Feeds),
                 services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
     }
 
@@ -39,8 +39,7 @@ static class HeldFeedWrites
 
         public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            if (stateName.StartsWith("activity-feed", StringComparison.Ordinal)
-                && held.TryGetValue(grainId.Key.ToString()!, out var gate))
+            if (held.TryGetValue(grainId.Key.ToString()!, out var gate))
             {
                 await gate.Task;
                 // A silo the test killed meanwhile must not write when the hold ends: its activation is gone.
