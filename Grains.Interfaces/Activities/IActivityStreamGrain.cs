@@ -13,10 +13,14 @@ public interface IActivityStreamGrain : IGrainWithStringKey
     /// previous page's <see cref="ActivityPage.Next"/> as <paramref name="before"/> for the next page.</summary>
     ValueTask<ActivityPage> Page(int limit, string? before);
 
-    /// <summary>Called by the fan-out when the activity has reached every friend's feed. Until then the
+    /// <summary>Called by the fan-out when the activity is durable in every friend's feed. Until then the
     /// stream queues the activity again now and then, so an activity the queue lost or a fan-out that
     /// died still reaches the feeds (at-least-once; feeds drop repeats).</summary>
     Task ConfirmFannedOut(string activityId);
+
+    /// <summary>True when the activity's fan-out is confirmed: it is durable in the feed of every friend
+    /// it was delivered to. False while its fan-out is pending, and for an id this stream does not hold.</summary>
+    ValueTask<bool> IsFannedOut(string activityId);
 }
 
 [GenerateSerializer, Immutable]

@@ -1,27 +1,43 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 
 namespace OrleansScale.Activities;
 
-/// <summary>A user's feed. Reentrant so that deliveries from many authors' fan-outs interleave and share
-/// storage writes (<see cref="GroupCommit"/>); every change to the list happens between awaits, so
-/// interleaving never sees it half-done. Stored as two documents, a small head with the newest items and
-/// a tail with the rest, because a fan-out writes every friend's feed: rewriting a 1,000-item document
-/// per delivery made the feed writes, not the queue, the limit of fan-out throughput.</summary>
+/// <summary>A user's feed. Delivered items are applied in memory at once, so readers see them, and written
+/// behind: the first change after a write starts a <see cref="ActivityOptions.FeedFlushInterval"/> wait,
+/// then one write stores everything delivered meanwhile. Deliverers learn when their items are durable
+/// through <see cref="WhenDurable"/>, so nothing is confirmed before it is written; items taken by an
+/// activation that dies before its write are lost from the feed until they are delivered again.
+/// Reentrant so that deliveries from many fan-outs interleave; every change to the list happens between
+/// awaits, so interleaving never sees it half-done. Stored as two documents, a small head with the newest
+/// items and a tail with the rest, so a write is kilobytes, not the whole feed.</summary>
 [GrainType("activity-feed")]
 [Reentrant]
-public sealed class ActivityFeedGrain(
-    [PersistentState("activity-feed", StorageNames.Main)] IPersistentState<ActivityFeedState> head,
-    [PersistentState("activity-feed-tail", StorageNames.Main)] IPersistentState<ActivityFeedState> tail,
-    IOptions<ActivityOptions> options) : Grain, IActivityFeedGrain
+public sealed partial class ActivityFeedGrain(
+    [PersistentState("feed-head", StorageNames.Feeds)] IPersistentState<ActivityFeedState> head,
+    [PersistentState("feed-tail", StorageNames.Feeds)] IPersistentState<ActivityFeedState> tail,
+    IOptions<ActivityOptions> options,
+    ILogger<ActivityFeedGrain> logger) : Grain, IActivityFeedGrain
 {
     readonly HashSet<string> ids = new(StringComparer.Ordinal);
+    // Receipts name this activation, so a receipt of a dead one is never taken for durable here.
+    readonly Guid activation = Guid.NewGuid();
     // The whole feed, oldest first; items[..split] are the tail's, items[split..] the head's.
     List<ActivityView> items = [];
     int split;
     bool tailDirty;
-    GroupCommit commit = null!;
+    int addedSinceWrite;
+    // Writes are numbered from 1: changes made now go out with write `next`; `written` is the last one
+    // that succeeded. `dirty` says whether anything changed since the last write started.
+    long next = 1;
+    long written;
+    bool dirty;
+    bool broken;
+    bool deactivating;
+    Task? flushing;
+    readonly List<(long Write, TaskCompletionSource<bool> Durable)> waiting = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,11 +49,32 @@ public sealed class ActivityFeedGrain(
         }
         items.Sort((a, b) => ActivityList.Compare(a.CreatedAt, a.Id, b));
         split = Math.Min(tail.State.Items.Count, items.Count);
-        commit = new GroupCommit(Persist);
         return Task.CompletedTask;
     }
 
-    public Task Deliver(IReadOnlyList<ActivityView> activities)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        deactivating = true;
+        try
+        {
+            // Never two writes at once: the second would fail on the first's etag. A failure of the
+            // running write was logged where it happened.
+            if (flushing is { } running)
+                await running.ContinueWith(_ => { }, TaskScheduler.Current);
+            if (dirty && !broken)
+                await Flush();
+        }
+        catch (Exception e)
+        {
+            LogWriteFailed(e, this.GetPrimaryKeyString());
+        }
+        // What is not written now never will be by this activation: its deliverers must deliver it again.
+        foreach (var (_, durable) in waiting)
+            durable.TrySetResult(false);
+        waiting.Clear();
+    }
+
+    public Task<FeedReceipt> Deliver(IReadOnlyList<ActivityView> activities)
     {
         var keep = options.Value.Keep;
         var changed = false;
@@ -56,30 +93,107 @@ public sealed class ActivityFeedGrain(
                 tailDirty = true;
             }
             ids.Add(activity.Id);
+            addedSinceWrite++;
             changed = true;
         }
-        while (items.Count > keep)
+        var excess = items.Count - keep;
+        if (excess > 0)
         {
-            ids.Remove(items[0].Id);
-            items.RemoveAt(0);
+            foreach (var old in items.Take(excess))
+                ids.Remove(old.Id);
+            items.RemoveRange(0, excess);
             if (split > 0)
             {
-                split--;
+                split = Math.Max(0, split - excess);
                 tailDirty = true;
             }
         }
-        return changed ? commit.Write() : Task.CompletedTask;
+        if (changed)
+        {
+            dirty = true;
+            flushing ??= FlushBehind();
+        }
+        // A repeated item may still wait for its write too, so a clean answer needs a clean feed: when
+        // nothing changed since the last write started, that write (done or running) holds everything.
+        return Task.FromResult(new FeedReceipt(activation, dirty ? next : next - 1));
+    }
+
+    public Task<bool> WhenDurable(FeedReceipt receipt)
+    {
+        if (receipt.Activation != activation)
+            return Task.FromResult(false);
+        if (receipt.Write <= written)
+            return Task.FromResult(true);
+        var durable = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiting.Add((receipt.Write, durable));
+        return durable.Task;
     }
 
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
         ValueTask.FromResult(ActivityList.Page(items, limit, before));
 
+    // Not a grain timer: deactivation stops those first and then waits for running calls, among them
+    // WhenDurable calls that only this loop completes. Its continuations run on the grain's scheduler.
+    async Task FlushBehind()
+    {
+        try
+        {
+            // Changes that arrive during a write wait a whole interval too: at most one write per interval.
+            while (dirty && !broken && !deactivating)
+            {
+                await Task.Delay(options.Value.FeedFlushInterval);
+                if (deactivating)
+                    return; // OnDeactivateAsync writes what is left
+                try
+                {
+                    await Flush();
+                }
+                catch (InconsistentStateException e)
+                {
+                    // Another activation wrote since we read (a failover overlap): this one must not write
+                    // again. Deactivating answers its waiters false, so their items go to the one that lives.
+                    LogWriteFailed(e, this.GetPrimaryKeyString());
+                    broken = true;
+                    DeactivateOnIdle();
+                }
+                catch (Exception e)
+                {
+                    LogWriteFailed(e, this.GetPrimaryKeyString());
+                    dirty = true;
+                }
+            }
+        }
+        finally
+        {
+            flushing = null;
+        }
+    }
+
+    async Task Flush()
+    {
+        var write = next++;
+        dirty = false;
+        await Persist();
+        written = write;
+        waiting.RemoveAll(w =>
+        {
+            if (w.Write > write)
+                return false;
+            w.Durable.TrySetResult(true);
+            return true;
+        });
+    }
+
     async Task Persist()
     {
-        var headSize = options.Value.FeedHeadSize;
-        if (items.Count - split > 2 * headSize)
+        // The head is rewritten by every write and the tail when the head spills into it. Spilling all of
+        // the head at sqrt(2 × Keep × items per write) items minimises the bytes written per write (head
+        // h/2 on average, the whole tail every h/r writes); a quiet feed keeps the configured head size.
+        var spillAt = Math.Max(2 * options.Value.FeedHeadSize, (int)Math.Sqrt(2.0 * options.Value.Keep * addedSinceWrite));
+        addedSinceWrite = 0;
+        if (items.Count - split > spillAt)
         {
-            split = items.Count - headSize;
+            split = items.Count;
             tailDirty = true;
         }
         // Copies, so that deliveries interleaving with the write change the list, not what is written.
@@ -95,19 +209,15 @@ public sealed class ActivityFeedGrain(
         {
             await Task.WhenAll(writes);
         }
-        catch (InconsistentStateException)
-        {
-            // Another activation wrote since we read (a failover overlap): reload on the next call
-            // rather than keep failing; the fan-out retries what was not acknowledged.
-            DeactivateOnIdle();
-            throw;
-        }
         catch
         {
             tailDirty = true;
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {UserId}: writing delivered activities failed")]
+    partial void LogWriteFailed(Exception exception, string userId);
 }
 
 [GenerateSerializer]

@@ -23,9 +23,9 @@ public sealed class ActivityOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RequeueAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How many of a feed's newest items go into its small, often-written head document; the
-    /// rest sit in a tail document that is written only when the head spills into it (about every
-    /// <c>FeedHeadSize</c> deliveries), so a delivery writes kilobytes rather than the whole feed.</summary>
+    /// <summary>Half the size at which a feed's often-written head document (its newest items) spills
+    /// into its tail document (the rest), which is written only then; the threshold grows when many items
+    /// arrive between two writes, so a busy feed does not rewrite its tail on every write.</summary>
     [Range(10, 10_000)]
     public int FeedHeadSize { get; set; } = 50;
 
@@ -34,7 +34,27 @@ public sealed class ActivityOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How many feed deliveries one silo's fan-out has in flight at once.</summary>
+    /// <summary>How many feed deliveries one silo's fan-out has in flight at once. A delivery holds its
+    /// slot only until the feed has the items in memory, not while the feed writes them.</summary>
     [Range(1, 10_000)]
     public int FanOutConcurrency { get; set; } = 48;
+
+    /// <summary>How long a feed keeps delivered items in memory only (readers already see them) before it
+    /// writes everything delivered meanwhile in one storage write: at most one write per feed per
+    /// interval, however many activities arrive. A fan-out is confirmed only after that write.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many queue streams, and so fan-outs running at once, one author's activities are
+    /// spread over. The queue hands a stream one activity at a time and each fan-out waits until every
+    /// feed has written its activity, so one author's fan-out rate is at most about
+    /// <c>FanOutLanes / (FeedFlushInterval + FanOutWindow)</c> per second.</summary>
+    [Range(1, 1_024)]
+    public int FanOutLanes { get; set; } = 32;
+
+    /// <summary>How many feed deliveries (activity × feed) one silo holds that are not yet durable in their
+    /// feeds. A fan-out that would go over waits, and so does the queue behind it, so memory stays bounded
+    /// when activities arrive faster than feeds take them.</summary>
+    [Range(1_000, 10_000_000)]
+    public int FanOutMaxPending { get; set; } = 200_000;
 }

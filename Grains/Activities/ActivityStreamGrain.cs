@@ -83,10 +83,12 @@ public sealed partial class ActivityStreamGrain(
         return Task.CompletedTask;
     }
 
+    public ValueTask<bool> IsFannedOut(string activityId) =>
+        ValueTask.FromResult(byId.ContainsKey(activityId) && !state.State.Unconfirmed.Contains(activityId));
+
     async Task Enqueue(IReadOnlyList<string> ids)
     {
-        var queue = this.GetStreamProvider(StreamProviders.Queue)
-            .GetStream<ActivityView>(StreamId.Create(ActivityQueue.FanOutNamespace, this.GetPrimaryKeyString()));
+        var provider = this.GetStreamProvider(StreamProviders.Queue);
         // Started first, so that an id the queue refused now is tried again too. It keeps the grain
         // active while fan-outs are outstanding, so the re-queue cannot be forgotten.
         requeueTimer ??= this.RegisterGrainTimer(RequeueUnconfirmed, new GrainTimerCreationOptions(
@@ -94,7 +96,7 @@ public sealed partial class ActivityStreamGrain(
         foreach (var id in ids)
         {
             if (byId.TryGetValue(id, out var item))
-                await queue.OnNextAsync(item);
+                await provider.GetStream<ActivityView>(ActivityQueue.FanOutStream(item, options.Value.FanOutLanes)).OnNextAsync(item);
         }
     }
 
@@ -115,8 +117,28 @@ public sealed partial class ActivityStreamGrain(
 /// <summary>The queue that carries activities to the fan-out.</summary>
 public static class ActivityQueue
 {
-    /// <summary>Stream namespace of posted activities, keyed by the author's id.</summary>
+    /// <summary>Stream namespace of posted activities, keyed by the author's id and a lane.</summary>
     public const string FanOutNamespace = "activity-fanout";
+
+    /// <summary>The queue stream of an activity: "{author}/{lane}", the lane a hash of the activity's id.
+    /// The queue delivers one event of a stream at a time and a fan-out waits for the feeds' writes, so
+    /// lanes let one author's fan-outs run side by side; a repeated activity takes the same lane.</summary>
+    public static StreamId FanOutStream(ActivityView activity, int lanes) =>
+        StreamId.Create(FanOutNamespace, FanOutKey(activity.UserId, activity.Id, lanes));
+
+    /// <summary>The key of the fan-out grain (and queue stream) that carries the activity.</summary>
+    public static string FanOutKey(string authorId, string activityId, int lanes) =>
+        $"{authorId}/{Fnv1a(activityId) % (uint)lanes}";
+
+    // A hash that is the same in every process (string.GetHashCode is not), so a test or a re-queue
+    // from another silo finds the same lane.
+    static uint Fnv1a(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+            hash = (hash ^ c) * 16777619u;
+        return hash;
+    }
 }
 
 [GenerateSerializer]

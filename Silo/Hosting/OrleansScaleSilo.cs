@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansScale.Articles;
 using OrleansScale.Catalog;
 using OrleansScale.Activities;
@@ -33,6 +35,13 @@ public static class OrleansScaleSilo
             o.ConnectionString = connectionString;
             o.DeleteStateOnClear = true;
         });
+        silo.AddAdoNetGrainStorage(StorageNames.Feeds, o =>
+        {
+            o.Invariant = PostgresConnection.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Feeds)
+            .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         // Stream subscriptions are kept here, even with implicit subscriptions only.
         silo.AddAdoNetGrainStorage("PubSubStore", o =>
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
+using Orleans.Streams;
 
 namespace OrleansScale.Silo.Hosting;
 
@@ -24,6 +25,10 @@ static class QueueStreams
                 o.VisibilityTimeout = section.GetValue("VisibilityTimeout", TimeSpan.FromMinutes(1));
             }));
             stream.ConfigurePartitioning(section.GetValue("Partitions", 4));
+            // Every consumer subscribes implicitly, so the pulling agents need not register each new stream
+            // with a pub-sub grain (a grain activation and a storage write per stream): activity fan-out
+            // spreads every author over many streams.
+            stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         });
         return silo;
     }
