@@ -36,7 +36,27 @@ public sealed partial class ProductGrain(
         // Events written to the outbox but perhaps never published (the activation died in between) go
         // out again; consumers recognise repeats by version.
         if (state.State.Outbox.Count > 0)
+        {
             await PublishOutbox();
+            // Published events leave the outbox in memory only (storage catches up with the next change),
+            // so without this write every later activation of an unchanged product would publish its
+            // last change again: a queue message and two consumer activations per product read after
+            // a restart. Best effort: if it fails, the next activation publishes once more, harmlessly.
+            if (state.State.Outbox.Count == 0)
+                await ForgetPublished();
+        }
+    }
+
+    async Task ForgetPublished()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogForgetFailed(e, this.GetPrimaryKeyString());
+        }
     }
 
     public ValueTask<ProductSnapshot?> Get(long knownVersion)
@@ -229,6 +249,9 @@ public sealed partial class ProductGrain(
         IReadOnlyList<string> Pictures, IReadOnlyList<ReviewView> Reviews, RatingJson Rating, long Version);
 
     sealed record RatingJson(double Average, long Count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Product {ProductId} could not store its emptied outbox; its next activation publishes its last change again")]
+    partial void LogForgetFailed(Exception exception, string productId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing version {Version} of product {ProductId} to the API near caches failed; they catch up on renewal or by entry age")]
     partial void LogAnnounceFailed(Exception exception, string productId, long version);
