@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using OrleansScale.Products;
 
 namespace OrleansScale.Sessions;
@@ -51,8 +52,20 @@ public sealed class SessionGrain(
 
     public async Task Close()
     {
-        if (state.RecordExists)
-            await state.ClearStateAsync();
+        try
+        {
+            if (state.RecordExists)
+                await state.ClearStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // The row changed or went under this activation: swept after expiry, or written by an
+            // overlapping activation during a failover. Clear what is stored now, so that a signed-out
+            // session can never come back.
+            await state.ReadStateAsync();
+            if (state.RecordExists)
+                await state.ClearStateAsync();
+        }
         state.State = new SessionState();
         DeactivateOnIdle();
     }

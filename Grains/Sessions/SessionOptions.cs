@@ -14,4 +14,8 @@ public sealed class SessionOptions
     /// reads do not each cost a database write. A silo crash can shorten a session by at most this.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ExpiryWriteInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often each silo deletes the stored state of sessions that expired unused.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SweepEvery { get; set; } = TimeSpan.FromHours(1);
 }

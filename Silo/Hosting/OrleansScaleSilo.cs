@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
@@ -62,6 +63,10 @@ public static class OrleansScaleSilo
         silo.Services.AddCatalog(configuration, connectionString);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddSingleton(_ => new SessionStorageDatabase(
+            new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 2 } }.Build()));
+        silo.Services.AddSingleton<ExpiredSessionSweeper>();
+        silo.Services.AddHostedService(s => s.GetRequiredService<ExpiredSessionSweeper>());
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddArticles();
