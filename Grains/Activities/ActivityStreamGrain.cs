@@ -113,18 +113,31 @@ public sealed partial class ActivityStreamGrain(
         unacknowledged.Remove(view.Id);
     }
 
-    Task Persist() => items.Write(
-        headItems =>
+    async Task Persist()
+    {
+        try
         {
-            head.State = new ActivityStreamState { Items = headItems, Unconfirmed = unconfirmed.ToList() };
-            confirmationsUnsaved = false;
-            return head.WriteStateAsync();
-        },
-        tailItems =>
+            await items.Write(
+                headItems =>
+                {
+                    head.State = new ActivityStreamState { Items = headItems, Unconfirmed = unconfirmed.ToList() };
+                    confirmationsUnsaved = false;
+                    return head.WriteStateAsync();
+                },
+                tailItems =>
+                {
+                    tail.State = new ActivityStreamState { Items = tailItems };
+                    return tail.WriteStateAsync();
+                });
+        }
+        catch (InconsistentStateException)
         {
-            tail.State = new ActivityStreamState { Items = tailItems };
-            return tail.WriteStateAsync();
-        });
+            // Another activation wrote since this one read (a failover overlap): every later write of this
+            // one would fail too. The callers retry against a new activation, which reads what was written.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
         ValueTask.FromResult(items.Page(limit, before));
