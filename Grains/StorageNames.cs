@@ -9,4 +9,8 @@ public static class StorageNames
     /// <summary>Storage of activity feeds, in the same Postgres table but in Orleans' compact binary format
     /// rather than JSON with type names: feeds write the most bytes of all grains.</summary>
     public const string Feeds = "feeds";
+
+    /// <summary>Storage of activity streams (each user's own activities), binary like <see cref="Feeds"/>:
+    /// every post rewrites its author's stream head.</summary>
+    public const string Streams = "streams";
 }

@@ -12,7 +12,7 @@ namespace OrleansScale.Activities;
 /// activation that dies before its write are lost from the feed until they are delivered again.
 /// Reentrant so that deliveries from many fan-outs interleave; every change to the list happens between
 /// awaits, so interleaving never sees it half-done. Stored as two documents, a small head with the newest
-/// items and a tail with the rest, so a write is kilobytes, not the whole feed.</summary>
+/// items and a tail with the rest (<see cref="SplitActivityList"/>), so a write is kilobytes, not the whole feed.</summary>
 [GrainType("activity-feed")]
 [Reentrant]
 public sealed partial class ActivityFeedGrain(
@@ -21,14 +21,9 @@ public sealed partial class ActivityFeedGrain(
     IOptions<ActivityOptions> options,
     ILogger<ActivityFeedGrain> logger) : Grain, IActivityFeedGrain
 {
-    readonly HashSet<string> ids = new(StringComparer.Ordinal);
     // Receipts name this activation, so a receipt of a dead one is never taken for durable here.
     readonly Guid activation = Guid.NewGuid();
-    // The whole feed, oldest first; items[..split] are the tail's, items[split..] the head's.
-    List<ActivityView> items = [];
-    int split;
-    bool tailDirty;
-    int addedSinceWrite;
+    readonly SplitActivityList items = new(options.Value);
     // Writes are numbered from 1: changes made now go out with write `next`; `written` is the last one
     // that succeeded. `dirty` says whether anything changed since the last write started.
     long next = 1;
@@ -41,14 +36,7 @@ public sealed partial class ActivityFeedGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A crash between the two writes of a spill can leave an item in both documents: keep one.
-        foreach (var item in tail.State.Items.Concat(head.State.Items))
-        {
-            if (ids.Add(item.Id))
-                items.Add(item);
-        }
-        items.Sort((a, b) => ActivityList.Compare(a.CreatedAt, a.Id, b));
-        split = Math.Min(tail.State.Items.Count, items.Count);
+        items.Load(tail.State.Items, head.State.Items);
         return Task.CompletedTask;
     }
 
@@ -76,38 +64,19 @@ public sealed partial class ActivityFeedGrain(
 
     public Task<FeedReceipt> Deliver(IReadOnlyList<ActivityView> activities)
     {
-        var keep = options.Value.Keep;
         var changed = false;
         foreach (var activity in activities)
         {
-            if (ids.Contains(activity.Id))
+            if (items.TryGet(activity.Id, out _))
                 continue; // a repeated delivery
             // Older than everything a full feed keeps: it would fall off at once. This also keeps a
             // redelivery of an item that already fell off from coming back.
-            if (items.Count >= keep && ActivityList.Compare(activity.CreatedAt, activity.Id, items[0]) < 0)
+            if (items.Count >= options.Value.Keep && ActivityList.Compare(activity.CreatedAt, activity.Id, items.Oldest) < 0)
                 continue;
-            var at = ActivityList.InsertInOrder(items, activity);
-            if (at < split)
-            {
-                split++;
-                tailDirty = true;
-            }
-            ids.Add(activity.Id);
-            addedSinceWrite++;
+            items.Insert(activity);
             changed = true;
         }
-        var excess = items.Count - keep;
-        if (excess > 0)
-        {
-            foreach (var old in items.Take(excess))
-                ids.Remove(old.Id);
-            items.RemoveRange(0, excess);
-            if (split > 0)
-            {
-                split = Math.Max(0, split - excess);
-                tailDirty = true;
-            }
-        }
+        items.TrimToKeep();
         if (changed)
         {
             dirty = true;
@@ -130,7 +99,7 @@ public sealed partial class ActivityFeedGrain(
     }
 
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
-        ValueTask.FromResult(ActivityList.Page(items, limit, before));
+        ValueTask.FromResult(items.Page(limit, before));
 
     // Not a grain timer: deactivation stops those first and then waits for running calls, among them
     // WhenDurable calls that only this loop completes. Its continuations run on the grain's scheduler.
@@ -184,37 +153,18 @@ public sealed partial class ActivityFeedGrain(
         });
     }
 
-    async Task Persist()
-    {
-        // The head is rewritten by every write and the tail when the head spills into it. Spilling all of
-        // the head at sqrt(2 × Keep × items per write) items minimises the bytes written per write (head
-        // h/2 on average, the whole tail every h/r writes); a quiet feed keeps the configured head size.
-        var spillAt = Math.Max(2 * options.Value.FeedHeadSize, (int)Math.Sqrt(2.0 * options.Value.Keep * addedSinceWrite));
-        addedSinceWrite = 0;
-        if (items.Count - split > spillAt)
+    // Copies, so that deliveries interleaving with the write change the list, not what is written.
+    Task Persist() => items.Write(
+        headItems =>
         {
-            split = items.Count;
-            tailDirty = true;
-        }
-        // Copies, so that deliveries interleaving with the write change the list, not what is written.
-        head.State = new ActivityFeedState { Items = items[split..] };
-        var writes = new List<Task> { head.WriteStateAsync() };
-        if (tailDirty)
+            head.State = new ActivityFeedState { Items = headItems };
+            return head.WriteStateAsync();
+        },
+        tailItems =>
         {
-            tailDirty = false;
-            tail.State = new ActivityFeedState { Items = items[..split] };
-            writes.Add(tail.WriteStateAsync());
-        }
-        try
-        {
-            await Task.WhenAll(writes);
-        }
-        catch
-        {
-            tailDirty = true;
-            throw;
-        }
-    }
+            tail.State = new ActivityFeedState { Items = tailItems };
+            return tail.WriteStateAsync();
+        });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {UserId}: writing delivered activities failed")]
     partial void LogWriteFailed(Exception exception, string userId);

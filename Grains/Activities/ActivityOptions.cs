@@ -23,9 +23,9 @@ public sealed class ActivityOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RequeueAfter { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Half the size at which a feed's often-written head document (its newest items) spills
-    /// into its tail document (the rest), which is written only then; the threshold grows when many items
-    /// arrive between two writes, so a busy feed does not rewrite its tail on every write.</summary>
+    /// <summary>Half the size at which the often-written head document of a feed or a stream (its newest
+    /// items) spills into its tail document (the rest), which is written only then; the threshold grows
+    /// when many items arrive between two writes, so a busy list does not rewrite its tail on every write.</summary>
     [Range(10, 10_000)]
     public int FeedHeadSize { get; set; } = 50;
 

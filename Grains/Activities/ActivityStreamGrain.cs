@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace OrleansScale.Activities;
 
@@ -8,15 +10,29 @@ namespace OrleansScale.Activities;
 /// confirmed, and queues those again while they stay unconfirmed. The queue alone is not trusted for
 /// at-least-once: its pulling agent's SimpleQueueCache may purge (and so confirm) a message of a new
 /// stream before that stream's consumer cursor exists (races reported as dotnet/orleans#9107 and #9501),
-/// and a message dead-lettered after failed attempts is never delivered again.</summary>
+/// and a message dead-lettered after failed attempts is never delivered again.
+/// Reentrant, so that posts arriving together share one storage write (group commit); every change to
+/// the list happens between awaits. Stored as a head (the newest items and the unconfirmed ids, written by
+/// every post) and a tail (the rest, written when the head spills), in the binary format.</summary>
 [GrainType("activity-stream")]
+[Reentrant]
 public sealed partial class ActivityStreamGrain(
-    [PersistentState("activity-stream", StorageNames.Main)] IPersistentState<ActivityStreamState> state,
+    [PersistentState("stream-head", StorageNames.Streams)] IPersistentState<ActivityStreamState> head,
+    [PersistentState("stream-tail", StorageNames.Streams)] IPersistentState<ActivityStreamState> tail,
+    [FromKeyedServices(StorageNames.Main)] IGrainStorage mainStorage,
     IOptions<ActivityOptions> options,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
     ILogger<ActivityStreamGrain> logger) : Grain, IActivityStreamGrain
 {
-    readonly Dictionary<string, ActivityView> byId = new(StringComparer.Ordinal);
+    /// <summary>The state name of streams stored as one JSON document in <see cref="StorageNames.Main"/>.</summary>
+    const string SingleDocumentState = "activity-stream";
+
+    readonly SplitActivityList items = new(options.Value);
+    readonly HashSet<string> unconfirmed = new(StringComparer.Ordinal);
+    // Posts whose acknowledgement (the write that holds them, then their queue message) runs or failed: a
+    // repeated post of such an id waits for it, or tries it again, instead of answering at once.
+    readonly Dictionary<string, Task> unacknowledged = new(StringComparer.Ordinal);
+    GroupCommit commit = null!;
     // Unconfirmed ids already seen by the previous timer tick: those have waited at least one period.
     HashSet<string> waiting = new(StringComparer.Ordinal);
     IGrainTimer? requeueTimer;
@@ -24,57 +40,113 @@ public sealed partial class ActivityStreamGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var item in state.State.Items)
-            byId[item.Id] = item;
+        commit = new GroupCommit(Persist);
+        if (!head.RecordExists)
+            await CarryOverSingleDocument(cancellationToken);
+        items.Load(tail.State.Items, head.State.Items);
+        unconfirmed.UnionWith(head.State.Unconfirmed.Where(id => items.TryGet(id, out _)));
         // A previous activation may have died before the queue or the fan-out finished with these.
-        if (state.State.Unconfirmed.Count > 0)
-            await Enqueue(state.State.Unconfirmed.ToList());
+        if (unconfirmed.Count > 0)
+            await Enqueue(unconfirmed.ToList());
+    }
+
+    /// <summary>Moves a stream written as one JSON document (before streams were split) into head and tail,
+    /// then deletes the old row. Streams are the source of record of a user's activities, so they are carried
+    /// over, not dropped; a crash half-way repeats the move on the next activation.</summary>
+    async Task CarryOverSingleDocument(CancellationToken cancellationToken)
+    {
+        var old = new GrainState<ActivityStreamState>(new ActivityStreamState());
+        await mainStorage.ReadStateAsync(SingleDocumentState, this.GetGrainId(), old, cancellationToken);
+        if (!old.RecordExists || old.State is not { } stored)
+            return;
+        tail.State = new ActivityStreamState { Items = stored.Items };
+        await tail.WriteStateAsync(cancellationToken);
+        head.State = new ActivityStreamState { Unconfirmed = stored.Unconfirmed };
+        await head.WriteStateAsync(cancellationToken);
+        await mainStorage.ClearStateAsync(SingleDocumentState, this.GetGrainId(), old, cancellationToken);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Confirmations are saved lazily; losing them only means a repeated, harmless fan-out.
         if (confirmationsUnsaved)
-            await state.WriteStateAsync(cancellationToken);
+            await commit.Write();
     }
 
     public async Task<ActivityView> Post(NewActivity activity)
     {
-        if (byId.TryGetValue(activity.Id, out var stored))
-            return stored;
+        if (items.TryGet(activity.Id, out var view))
+        {
+            if (!unacknowledged.TryGetValue(view.Id, out var running))
+                return view; // durable and queued
+            if (running.IsFaulted || running.IsCanceled)
+                unacknowledged[view.Id] = running = Acknowledge(view);
+            await running;
+            return view;
+        }
 
-        var items = state.State.Items;
-        var createdAt = clock.GetUtcNow().ToUniversalTime();
         // Strictly increasing times keep the stream's order the order of posting, even when the clock
         // stands still or steps back, and give every item a distinct cursor position.
-        if (items.Count > 0 && createdAt <= items[^1].CreatedAt)
-            createdAt = items[^1].CreatedAt.AddTicks(1);
-        var view = new ActivityView(activity.Id, this.GetPrimaryKeyString(), activity.Kind, activity.SubjectId,
+        var createdAt = clock.GetUtcNow().ToUniversalTime();
+        if (items.Newest is { } newest && createdAt <= newest.CreatedAt)
+            createdAt = newest.CreatedAt.AddTicks(1);
+        view = new ActivityView(activity.Id, this.GetPrimaryKeyString(), activity.Kind, activity.SubjectId,
             activity.Summary, createdAt);
-
-        items.Add(view);
-        byId[view.Id] = view;
-        while (items.Count > options.Value.Keep)
+        items.Insert(view);
+        unconfirmed.Add(view.Id);
+        foreach (var old in items.TrimToKeep())
         {
-            byId.Remove(items[0].Id);
-            state.State.Unconfirmed.Remove(items[0].Id);
-            items.RemoveAt(0);
+            unconfirmed.Remove(old.Id);
+            unacknowledged.Remove(old.Id);
         }
-        state.State.Unconfirmed.Add(view.Id);
-        await state.WriteStateAsync();
-        confirmationsUnsaved = false;
-        await Enqueue([view.Id]);
+        var acknowledged = Acknowledge(view);
+        unacknowledged[view.Id] = acknowledged;
+        await acknowledged;
         return view;
     }
 
+    /// <summary>Completes when a write that holds the item has succeeded and its queue message is in.</summary>
+    async Task Acknowledge(ActivityView view)
+    {
+        await commit.Write();
+        await Enqueue([view.Id]);
+        unacknowledged.Remove(view.Id);
+    }
+
+    async Task Persist()
+    {
+        try
+        {
+            await items.Write(
+                headItems =>
+                {
+                    head.State = new ActivityStreamState { Items = headItems, Unconfirmed = unconfirmed.ToList() };
+                    confirmationsUnsaved = false;
+                    return head.WriteStateAsync();
+                },
+                tailItems =>
+                {
+                    tail.State = new ActivityStreamState { Items = tailItems };
+                    return tail.WriteStateAsync();
+                });
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation wrote since this one read (a failover overlap): every later write of this
+            // one would fail too. The callers retry against a new activation, which reads what was written.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
-        ValueTask.FromResult(ActivityList.Page(state.State.Items, limit, before));
+        ValueTask.FromResult(items.Page(limit, before));
 
     public Task ConfirmFannedOut(string activityId)
     {
-        if (state.State.Unconfirmed.Remove(activityId))
+        if (unconfirmed.Remove(activityId))
             confirmationsUnsaved = true;
-        if (state.State.Unconfirmed.Count == 0)
+        if (unconfirmed.Count == 0)
         {
             requeueTimer?.Dispose();
             requeueTimer = null;
@@ -84,7 +156,7 @@ public sealed partial class ActivityStreamGrain(
     }
 
     public ValueTask<bool> IsFannedOut(string activityId) =>
-        ValueTask.FromResult(byId.ContainsKey(activityId) && !state.State.Unconfirmed.Contains(activityId));
+        ValueTask.FromResult(items.TryGet(activityId, out _) && !unconfirmed.Contains(activityId));
 
     async Task Enqueue(IReadOnlyList<string> ids)
     {
@@ -95,15 +167,16 @@ public sealed partial class ActivityStreamGrain(
             options.Value.RequeueAfter, options.Value.RequeueAfter) { KeepAlive = true });
         foreach (var id in ids)
         {
-            if (byId.TryGetValue(id, out var item))
+            if (items.TryGet(id, out var item))
                 await provider.GetStream<ActivityView>(ActivityQueue.FanOutStream(item, options.Value.FanOutLanes)).OnNextAsync(item);
         }
     }
 
     async Task RequeueUnconfirmed(CancellationToken cancellationToken)
     {
-        var overdue = state.State.Unconfirmed.Where(waiting.Contains).ToList();
-        waiting = new HashSet<string>(state.State.Unconfirmed, StringComparer.Ordinal);
+        // Posts still being acknowledged queue their own message; ones whose acknowledgement failed do not.
+        var overdue = unconfirmed.Where(id => waiting.Contains(id) && !(unacknowledged.TryGetValue(id, out var running) && !running.IsCompleted)).ToList();
+        waiting = new HashSet<string>(unconfirmed, StringComparer.Ordinal);
         if (overdue.Count == 0)
             return;
         LogRequeued(this.GetPrimaryKeyString(), overdue.Count);
@@ -141,10 +214,12 @@ public static class ActivityQueue
     }
 }
 
+/// <summary>A stream's head or tail document (the tail's <see cref="Unconfirmed"/> is empty), and the single
+/// JSON document streams were stored as before they were split.</summary>
 [GenerateSerializer]
 public sealed class ActivityStreamState
 {
-    /// <summary>Oldest first, at most <see cref="ActivityOptions.Keep"/>.</summary>
+    /// <summary>Oldest first; a stored tail may still hold items that fell off (dropped when loaded).</summary>
     [Id(0)] public List<ActivityView> Items { get; set; } = [];
 
     /// <summary>Ids of stored activities whose fan-out is not confirmed yet.</summary>

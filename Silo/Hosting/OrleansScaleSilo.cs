@@ -36,13 +36,16 @@ public static class OrleansScaleSilo
             o.ConnectionString = connectionString;
             o.DeleteStateOnClear = true;
         });
-        silo.AddAdoNetGrainStorage(StorageNames.Feeds, o =>
+        foreach (var binary in new[] { StorageNames.Feeds, StorageNames.Streams })
         {
-            o.Invariant = PostgresConnection.Invariant;
-            o.ConnectionString = connectionString;
-        });
-        silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Feeds)
-            .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+            silo.AddAdoNetGrainStorage(binary, o =>
+            {
+                o.Invariant = PostgresConnection.Invariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.Services.AddOptions<AdoNetGrainStorageOptions>(binary)
+                .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
         // Stream subscriptions are kept here, even with implicit subscriptions only.
         silo.AddAdoNetGrainStorage("PubSubStore", o =>
         {

@@ -5,7 +5,7 @@ using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Activities;
 
-/// <summary>Feeds write 100 ms after a change, except the feeds a test holds (<see cref="HeldFeedWrites"/>);
+/// <summary>Feeds write 100 ms after a change, except the feeds a test holds (<see cref="HeldWrites.Feeds"/>);
 /// a short queue visibility timeout brings back, in seconds, fan-outs whose silo was killed.</summary>
 public sealed class FeedWriteBehindFixture : ClusterFixture
 {
@@ -16,7 +16,7 @@ public sealed class FeedWriteBehindFixture : ClusterFixture
     ];
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
-        builder.AddSiloBuilderConfigurator<HeldFeedWrites.SiloConfigurator>();
+        builder.AddSiloBuilderConfigurator<HeldWrites.OfFeeds>();
 }
 
 public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClassFixture<FeedWriteBehindFixture>
@@ -31,7 +31,7 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
         var friends = await TestUsers.Create(Grains, 3);
         await TestUsers.Befriend(Grains, author, friends);
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
-        HeldFeedWrites.Hold(friends[0]);
+        HeldWrites.Feeds.Hold(friends[0]);
         ActivityView view;
         try
         {
@@ -43,7 +43,7 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
         }
         finally
         {
-            HeldFeedWrites.Release(friends[0]);
+            HeldWrites.Feeds.Release(friends[0]);
         }
 
         await Await.Until(() => stream.IsFannedOut(view.Id).AsTask(), done => done, Patience, "the fan-out's confirmation");
@@ -56,7 +56,7 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
         var reader = await TestUsers.Create(Grains);
         await TestUsers.Befriend(Grains, author, [reader]);
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
-        HeldFeedWrites.Hold(reader);
+        HeldWrites.Feeds.Hold(reader);
         ActivityView view;
         try
         {
@@ -72,7 +72,7 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
         }
         finally
         {
-            HeldFeedWrites.Release(reader);
+            HeldWrites.Feeds.Release(reader);
         }
 
         await Await.Until(() => stream.IsFannedOut(view.Id).AsTask(), done => done, Patience, "the fan-out's confirmation");

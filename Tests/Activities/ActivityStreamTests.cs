@@ -1,0 +1,125 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using OrleansScale.Activities;
+using OrleansScale.Tests.Hosting;
+using OrleansScale.Tests.Users;
+
+namespace OrleansScale.Tests.Activities;
+
+/// <summary>Default bounds (streams keep 1,000 items); a test may hold or fail a stream's writes
+/// (<see cref="HeldWrites.Streams"/>).</summary>
+public sealed class ActivityStreamFixture : ClusterFixture
+{
+    protected override void ConfigureCluster(TestClusterBuilder builder) =>
+        builder.AddSiloBuilderConfigurator<HeldWrites.OfStreams>();
+}
+
+public sealed class ActivityStreamTests(ActivityStreamFixture fixture) : IClassFixture<ActivityStreamFixture>
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    IGrainFactory Grains => fixture.Cluster.Client;
+
+    [Fact]
+    public async Task Concurrent_posts_are_each_stored_once_in_order_through_a_failed_shared_write()
+    {
+        var author = await TestUsers.Create(Grains);
+        var stream = Grains.GetGrain<IActivityStreamGrain>(author);
+        var posts = Enumerable.Range(0, 20).Select(_ => Feeds.Review()).ToArray();
+        Task<ActivityView> first;
+        Task<ActivityView>[] others;
+        HeldWrites.Streams.Hold(author);
+        try
+        {
+            first = stream.Post(posts[0]);
+            await AwaitCount(stream, 1); // in memory, its write held
+            others = posts[1..].Select(stream.Post).ToArray();
+            await AwaitCount(stream, posts.Length); // all waiting for the one write after the held one
+            Assert.False(first.IsCompleted);
+            Assert.DoesNotContain(others, t => t.IsCompleted);
+            HeldWrites.Streams.Fail(author, 2); // the held write, and the one the other 19 share
+        }
+        finally
+        {
+            HeldWrites.Streams.Release(author);
+        }
+        foreach (var post in others.Prepend(first))
+            await Assert.ThrowsAnyAsync<Exception>(() => post);
+
+        // The callers retry; nothing was acknowledged, so each post now waits for a write that succeeds.
+        var views = await Task.WhenAll(posts.Select(stream.Post));
+        Assert.Equal(posts.Select(p => p.Id), views.Select(v => v.Id));
+        Assert.All(views[1..], v => Assert.True(v.CreatedAt > views[0].CreatedAt));
+        Assert.Equal(views.Length, views.Select(v => v.CreatedAt).Distinct().Count());
+        Assert.Equal(views[7], await stream.Post(posts[7]));
+        await Await.Until(() => Task.WhenAll(views.Select(v => stream.IsFannedOut(v.Id).AsTask())),
+            done => done.All(d => d), Patience, "every post's fan-out (each was queued)");
+        var expected = views.OrderByDescending(v => v.CreatedAt).ToList();
+        Assert.Equal(expected, await All(stream));
+
+        await Reactivate(stream);
+        Assert.Equal(expected, await All(stream));
+        Assert.True(await stream.IsFannedOut(views[^1].Id));
+    }
+
+    [Fact]
+    public async Task A_stream_that_spills_into_its_tail_keeps_the_newest_1000_after_reactivation()
+    {
+        var author = await TestUsers.Create(Grains);
+        var stream = Grains.GetGrain<IActivityStreamGrain>(author);
+        var views = new List<ActivityView>();
+        foreach (var batch in Enumerable.Range(0, 1_150).Select(_ => Feeds.Review()).Chunk(50))
+            views.AddRange(await Task.WhenAll(batch.Select(stream.Post)));
+        var newest = views.OrderByDescending(v => v.CreatedAt).Take(1_000).ToList();
+        Assert.Equal(newest, await All(stream));
+
+        await Reactivate(stream);
+        var stored = await All(stream);
+        Assert.Equal(newest, stored);
+        Assert.True(stored.Zip(stored.Skip(1)).All(pair => pair.First.CreatedAt > pair.Second.CreatedAt));
+    }
+
+    [Fact]
+    public async Task A_stream_stored_as_one_document_before_the_split_is_carried_over()
+    {
+        var author = await TestUsers.Create(Grains);
+        var old = Enumerable.Range(0, 30).Select(i => new ActivityView($"old:{Guid.NewGuid():N}", author,
+            ActivityKinds.ReviewCreated, "product-1", "wrote a review", DateTimeOffset.UtcNow.AddMinutes(i - 60))).ToList();
+        var storage = fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services
+            .GetRequiredKeyedService<IGrainStorage>(StorageNames.Main);
+        await storage.WriteStateAsync("activity-stream", GrainId.Create("activity-stream", author),
+            new GrainState<ActivityStreamState>(new ActivityStreamState { Items = old, Unconfirmed = [old[^1].Id] }));
+
+        var stream = Grains.GetGrain<IActivityStreamGrain>(author);
+        var posted = await stream.Post(Feeds.Review());
+        var expected = old.Append(posted).Reverse().ToList();
+        Assert.Equal(expected, await All(stream));
+        // The old document's unconfirmed activity is queued again and confirmed.
+        await Await.Until(() => stream.IsFannedOut(old[^1].Id).AsTask(), done => done, Patience, "the carried-over fan-out");
+
+        await Reactivate(stream);
+        Assert.Equal(expected, await All(stream));
+    }
+
+    static async Task<List<ActivityView>> All(IActivityStreamGrain stream)
+    {
+        var items = new List<ActivityView>();
+        string? before = null;
+        do
+        {
+            var page = await stream.Page(100, before);
+            items.AddRange(page.Items);
+            before = page.Next;
+        } while (before is not null);
+        return items;
+    }
+
+    static Task AwaitCount(IActivityStreamGrain stream, int count) =>
+        Await.Until(async () => (await stream.Page(100, null)).Items.Count, n => n == count, Patience,
+            $"{count} posts in the stream's memory");
+
+    /// <summary>Deactivates the stream's grain; the next call reads it from storage.</summary>
+    static async Task Reactivate(IActivityStreamGrain stream) =>
+        await stream.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+}
