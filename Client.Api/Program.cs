@@ -15,7 +15,7 @@ builder.AddSessionAuthentication();   // the session grain behind the sid cookie
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
 builder.AddQueueMonitoring();         // dead letters of the queue, on /api/cluster and /metrics
-builder.AddProductNearCache();        // product aggregates kept exact in this process by the grains' announcements
+builder.AddProductNearCache();        // opt-in copies of product aggregates, kept exact by the grains' announcements
 
 var app = builder.Build();
 app.UseApiDefaults();

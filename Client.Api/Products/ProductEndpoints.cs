@@ -22,8 +22,8 @@ public static partial class ProductEndpoints
         return app;
     }
 
-    /// <summary>The hot path: the aggregate's ready JSON from this process's near cache, or from the
-    /// product grain's memory when not cached here, written as is. Outside the group's retry filter (the
+    /// <summary>The hot path: the aggregate's ready JSON from the product grain's memory (or from this
+    /// process's near cache, when it is enabled), written as is. Outside the group's retry filter (the
     /// cache retries its own grain call), so a cached read pays for no filter.</summary>
     static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProduct(
         string id, HttpContext http, ProductNearCache cache)
@@ -52,7 +52,7 @@ public static partial class ProductEndpoints
         http.Response.Headers.Location = $"/api/products/{id}";
         http.Response.Headers.ETag = ETags.Format(product.Version);
         http.Response.StatusCode = StatusCodes.Status201Created;
-        return TypedResults.Bytes(product.Json!, "application/json");
+        return TypedResults.Bytes(product.Json, "application/json");
     }
 
     static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
@@ -75,7 +75,7 @@ public static partial class ProductEndpoints
                 return PreconditionFailed();
         }
         http.Response.Headers.ETag = ETags.Format(write.Product!.Version);
-        return TypedResults.Bytes(write.Product.Json!, "application/json");
+        return TypedResults.Bytes(write.Product.Json, "application/json");
     }
 
     static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(string id, HttpContext http, IGrainFactory grains)

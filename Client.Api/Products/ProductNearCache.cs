@@ -100,16 +100,16 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         ProductSnapshot? snapshot;
         try
         {
-            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get(-1);
+            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get();
         }
         catch (Exception e) when (ClusterFailures.IsTransient(e))
         {
             LogRetrying(productId, e.GetType().Name);
             await Task.Delay(ClusterFailures.RetryPause);
             seen = Volatile.Read(ref generation);
-            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get(-1);
+            snapshot = await cluster.GetGrain<IProductGrain>(productId).Get();
         }
-        var product = snapshot is null ? null : new ProductCopy(snapshot.Version, ETags.Format(snapshot.Version), snapshot.Json!);
+        var product = snapshot is null ? null : new ProductCopy(snapshot.Version, ETags.Format(snapshot.Version), snapshot.Json);
         Store(productId, product, seen);
         return product;
     }

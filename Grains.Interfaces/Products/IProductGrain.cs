@@ -6,9 +6,8 @@ namespace OrleansScale.Products;
 public interface IProductGrain : IGrainWithStringKey
 {
     /// <summary>The aggregate as served to clients, from memory; null if the product does not exist or
-    /// was deleted. When <paramref name="knownVersion"/> is the current version the snapshot carries no
-    /// JSON (the caller already has it).</summary>
-    ValueTask<ProductSnapshot?> Get(long knownVersion);
+    /// was deleted.</summary>
+    ValueTask<ProductSnapshot?> Get();
 
     /// <summary>True when the product exists and is not deleted. Served from memory.</summary>
     ValueTask<bool> Exists();
@@ -47,12 +46,12 @@ public sealed record ProductDetails(
     [property: Id(3)] IReadOnlyList<Price> Prices,
     [property: Id(4)] IReadOnlyList<string> Pictures);
 
-/// <summary>The aggregate's current version and its UTF-8 JSON (null when the caller's version is current).
-/// The bytes are never changed after they are rendered, so they cross the grain boundary uncopied.</summary>
+/// <summary>The aggregate's current version and its UTF-8 JSON. The bytes are never changed after they
+/// are rendered, so they cross the grain boundary uncopied.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ProductSnapshot(
     [property: Id(0)] long Version,
-    [property: Id(1)] byte[]? Json);
+    [property: Id(1)] byte[] Json);
 
 public enum ProductWriteOutcome { Done, NotFound, VersionMismatch }
 

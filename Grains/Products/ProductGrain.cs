@@ -59,13 +59,7 @@ public sealed partial class ProductGrain(
         }
     }
 
-    public ValueTask<ProductSnapshot?> Get(long knownVersion)
-    {
-        if (snapshot is null)
-            return ValueTask.FromResult<ProductSnapshot?>(null);
-        return ValueTask.FromResult<ProductSnapshot?>(
-            snapshot.Version == knownVersion ? new ProductSnapshot(snapshot.Version, null) : snapshot);
-    }
+    public ValueTask<ProductSnapshot?> Get() => ValueTask.FromResult(snapshot);
 
     public ValueTask<bool> Exists() => ValueTask.FromResult(snapshot is not null);
 
