@@ -114,10 +114,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         return product;
     }
 
+    // A disabled cache never subscribes, so servingUntil stays 0 and nothing is stored.
     void Store(string productId, ProductCopy? product, long seenGeneration)
     {
-        if (!options.Enabled)
-            return;
         var size = productId.Length * 2 + (product?.Json.Length ?? 0) + 64;
         lock (gate)
         {

@@ -49,8 +49,8 @@ public sealed partial class ExpiredSessionSweeper(
         }
     }
 
-    /// <summary>Deletes every expired session row, in batches; returns how many.</summary>
-    public async Task<int> Sweep(CancellationToken cancellationToken)
+    /// <summary>Deletes every expired session row, in batches.</summary>
+    async Task Sweep(CancellationToken cancellationToken)
     {
         var lifetime = options.Value.IdleTimeout + options.Value.ExpiryWriteInterval + WriteSlack;
         var deleted = 0;
@@ -74,7 +74,6 @@ public sealed partial class ExpiredSessionSweeper(
         {
             LogSweepFailed(e, deleted);
         }
-        return deleted;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted the stored state of {Count} expired sessions")]

@@ -68,8 +68,7 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(
             new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 2 } }.Build()));
-        silo.Services.AddSingleton<ExpiredSessionSweeper>();
-        silo.Services.AddHostedService(s => s.GetRequiredService<ExpiredSessionSweeper>());
+        silo.Services.AddHostedService<ExpiredSessionSweeper>();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddArticles();
