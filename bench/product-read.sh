@@ -44,6 +44,13 @@ for project in Seed Direct CacheAside; do
     || { tail -20 "$LOGS/bench-build-$project.log" >&2; die "building bench/$project failed"; }
 done
 
+# An ids file from an earlier database (deploy/down.sh and a new .data/postgres) names products that no
+# longer exist: every read would be a 404. Seed again when its first product is gone.
+if [ "$RESEED" = no ] && [ -s "$IDS" ] \
+   && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API_PORT/api/products/$(head -1 "$IDS")")" != 200 ]; then
+  warn "the products in $IDS are not in this database; seeding again"
+  RESEED=yes
+fi
 if [ "$RESEED" = yes ] || [ ! -s "$IDS" ]; then
   say "Seeding $PRODUCTS products with $REVIEWS reviews each through the API"
   dotnet "$BENCH/Seed/Seed.dll" --api "http://127.0.0.1:$API_PORT" --admin-password "$(admin_password)" \

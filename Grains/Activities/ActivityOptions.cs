@@ -18,8 +18,10 @@ public sealed class ActivityOptions
     public int FanOutBatchSize { get; set; } = 1_000;
 
     /// <summary>How long a posted activity may wait for its fan-out to be confirmed before the stream
-    /// queues it again (after one to two such periods). Long enough not to duplicate fan-outs that are
-    /// merely queued behind others; it only matters when the queue lost a message.</summary>
+    /// queues it again (after one to two such periods), and the period of the durable reminder that does
+    /// it, so at least <c>Reminders:MinimumReminderPeriod</c> (1 min). Long enough not to duplicate fan-outs
+    /// that are merely queued behind others; it only matters when the queue lost a message or a silo died
+    /// between a fan-out's visibility and its feeds' writes.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RequeueAfter { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -10,7 +10,9 @@ namespace OrleansScale.Activities;
 /// confirmed, and queues those again while they stay unconfirmed. The queue alone is not trusted for
 /// at-least-once: its pulling agent's SimpleQueueCache may purge (and so confirm) a message of a new
 /// stream before that stream's consumer cursor exists (races reported as dotnet/orleans#9107 and #9501),
-/// and a message dead-lettered after failed attempts is never delivered again.
+/// and a message dead-lettered after failed attempts is never delivered again; and the fan-out returns to
+/// the queue when the feeds show an activity, before they have written it. The re-queue runs on a durable
+/// reminder, so a stream whose silo died is woken on a live one and queues its unconfirmed ids again.
 /// Reentrant, so that posts arriving together share one storage write (group commit); every change to
 /// the list happens between awaits. Stored as a head (the newest items and the unconfirmed ids, written by
 /// every post) and a tail (the rest, written when the head spills), in the binary format.</summary>
@@ -22,8 +24,10 @@ public sealed partial class ActivityStreamGrain(
     [FromKeyedServices(StorageNames.Main)] IGrainStorage mainStorage,
     IOptions<ActivityOptions> options,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
-    ILogger<ActivityStreamGrain> logger) : Grain, IActivityStreamGrain
+    ILogger<ActivityStreamGrain> logger) : Grain, IActivityStreamGrain, IRemindable
 {
+    const string RequeueReminder = "requeue-unconfirmed";
+
     /// <summary>The state name of streams stored as one JSON document in <see cref="StorageNames.Main"/>.</summary>
     const string SingleDocumentState = "activity-stream";
 
@@ -33,9 +37,11 @@ public sealed partial class ActivityStreamGrain(
     // repeated post of such an id waits for it, or tries it again, instead of answering at once.
     readonly Dictionary<string, Task> unacknowledged = new(StringComparer.Ordinal);
     GroupCommit commit = null!;
-    // Unconfirmed ids already seen by the previous timer tick: those have waited at least one period.
+    // Unconfirmed ids already seen by the previous reminder tick: those have waited at least one period.
     HashSet<string> waiting = new(StringComparer.Ordinal);
-    IGrainTimer? requeueTimer;
+    // The registration of the re-queue reminder by this activation, done once before the first queue message;
+    // the reminder stays until a tick finds nothing unconfirmed, so a busy author does not write it per post.
+    Task? requeueRegistered;
     bool confirmationsUnsaved;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -147,11 +153,7 @@ public sealed partial class ActivityStreamGrain(
         if (unconfirmed.Remove(activityId))
             confirmationsUnsaved = true;
         if (unconfirmed.Count == 0)
-        {
-            requeueTimer?.Dispose();
-            requeueTimer = null;
             waiting.Clear();
-        }
         return Task.CompletedTask;
     }
 
@@ -160,11 +162,10 @@ public sealed partial class ActivityStreamGrain(
 
     async Task Enqueue(IReadOnlyList<string> ids)
     {
+        // Registered first, so that an id the queue refused now is tried again too, and an activity whose
+        // fan-out and stream die together with their silo is queued again from a live one.
+        await RegisterRequeue();
         var provider = this.GetStreamProvider(StreamProviders.Queue);
-        // Started first, so that an id the queue refused now is tried again too. It keeps the grain
-        // active while fan-outs are outstanding, so the re-queue cannot be forgotten.
-        requeueTimer ??= this.RegisterGrainTimer(RequeueUnconfirmed, new GrainTimerCreationOptions(
-            options.Value.RequeueAfter, options.Value.RequeueAfter) { KeepAlive = true });
         foreach (var id in ids)
         {
             if (items.TryGet(id, out var item))
@@ -172,7 +173,46 @@ public sealed partial class ActivityStreamGrain(
         }
     }
 
-    async Task RequeueUnconfirmed(CancellationToken cancellationToken)
+    async Task RegisterRequeue()
+    {
+        var registration = requeueRegistered ??= this.RegisterOrUpdateReminder(RequeueReminder,
+            options.Value.RequeueAfter, options.Value.RequeueAfter);
+        try
+        {
+            await registration;
+        }
+        catch
+        {
+            if (requeueRegistered == registration)
+                requeueRegistered = null; // the next post tries again
+            throw;
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RequeueReminder)
+            return;
+        if (unconfirmed.Count > 0)
+        {
+            await RequeueUnconfirmed();
+            return;
+        }
+        // Nothing left to watch. A post that registers meanwhile only updates the row this removes, or
+        // makes this removal fail on its version: either way the reminder exists while it is needed.
+        requeueRegistered = null;
+        try
+        {
+            if (await this.GetReminder(RequeueReminder) is { } reminder && unconfirmed.Count == 0 && requeueRegistered is null)
+                await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            LogReminderNotRemoved(e, this.GetPrimaryKeyString());
+        }
+    }
+
+    async Task RequeueUnconfirmed()
     {
         // Posts still being acknowledged queue their own message; ones whose acknowledgement failed do not.
         var overdue = unconfirmed.Where(id => waiting.Contains(id) && !(unacknowledged.TryGetValue(id, out var running) && !running.IsCompleted)).ToList();
@@ -182,6 +222,9 @@ public sealed partial class ActivityStreamGrain(
         LogRequeued(this.GetPrimaryKeyString(), overdue.Count);
         await Enqueue(overdue);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: removing the idle re-queue reminder failed; its next tick tries again")]
+    partial void LogReminderNotRemoved(Exception exception, string userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: {Count} activities had no confirmed fan-out in time and were queued again")]
     partial void LogRequeued(string userId, int count);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -18,7 +19,7 @@ namespace OrleansScale.Silo.Hosting;
 
 public static class OrleansScaleSilo
 {
-    /// <summary>Everything a silo of this cluster runs: clustering, storage and streams in Postgres,
+    /// <summary>Everything a silo of this cluster runs: clustering, storage, streams and reminders in Postgres,
     /// fast failure detection, the rebalancer, the dashboard collector and the grains' options.
     /// Endpoints and cluster identity are the host's business (see <see cref="UseConfiguredEndpoints"/>).</summary>
     public static ISiloBuilder AddOrleansScale(this ISiloBuilder silo, IConfiguration configuration)
@@ -53,6 +54,12 @@ public static class OrleansScaleSilo
             o.ConnectionString = connectionString;
         });
         silo.AddQueueStreams(configuration, connectionString);
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = PostgresConnection.Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Reminders"));
 
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(FastFailureDetection.Apply)
@@ -77,7 +84,9 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidator>();
         silo.Services.AddSingleton<FeedDeliveryBuffer>();
+        silo.Services.AddSingleton<FanOutConfirmations>();
         return silo;
     }
 

@@ -18,7 +18,7 @@ using OrleansScale.Users;
 var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, new Dictionary<string, string>
 {
     ["--authors"] = "Authors", ["--friends"] = "Friends", ["--rate"] = "Rate", ["--seconds"] = "Seconds",
-    ["--settle"] = "Settle",
+    ["--settle"] = "Settle", ["--timeline"] = "Timeline",
 }).Build();
 var authorCount = config.GetValue("Authors", 10);
 var friendCount = config.GetValue("Friends", 1000);
@@ -74,6 +74,8 @@ var clock = Stopwatch.StartNew();
 var pending = authors.Select(a => lastFriendOf[a]).Distinct()
     .ToDictionary(feed => feed, _ => new ConcurrentDictionary<string, (double PostedAt, DateTimeOffset CreatedAt)>());
 var latencies = new ConcurrentBag<double>();
+// (Post's return, latency) of every activity seen, for --timeline: shows whether delay grows over the run.
+var timeline = new ConcurrentBag<(double PostedAt, double Latency)>();
 double lastSeenAt = 0;
 var posting = true;
 var failures = 0;
@@ -96,6 +98,7 @@ async Task Watch(string feed, ConcurrentDictionary<string, (double PostedAt, Dat
             if (waiting.TryRemove(item.Id, out var p))
             {
                 latencies.Add(now - p.PostedAt);
+                timeline.Add((p.PostedAt, now - p.PostedAt));
                 lock (latencies)
                     lastSeenAt = Math.Max(lastSeenAt, now);
             }
@@ -156,4 +159,6 @@ Console.WriteLine($"latency post-return -> last friend's feed: p50 {Percentile(0
                   $"p99 {Percentile(0.99):0} ms, max {Percentile(1.0):0} ms");
 Console.WriteLine($"fan-out throughput: {delivered * (double)friendCount / (lastSeenAt / 1000):0} feed appends/s " +
                   $"({delivered} activities x {friendCount} feeds in {lastSeenAt / 1000:0.0} s)");
+if (config.GetValue<string>("Timeline") is { } timelineFile)
+    await File.WriteAllLinesAsync(timelineFile, timeline.OrderBy(t => t.PostedAt).Select(t => $"{t.PostedAt:0},{t.Latency:0}"));
 await host.StopAsync();
