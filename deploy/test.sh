@@ -20,6 +20,8 @@ if [ -n "${ConnectionStrings__Postgres:-}" ]; then
   say "Testing against the PostgreSQL given in ConnectionStrings__Postgres"
 else
   port=${ORLEANSSCALE_TEST_PG_PORT:-$((55433 + OFFSET))}
+  # A server left running by an interrupted run would hold the port of the new one.
+  [ -d "$TEST_PG" ] && { stop_private_postgres "$TEST_PG" || true; }
   rm -rf "$(readlink -f "$TEST_PG")" "$TEST_PG"
   started_here=yes
   start_private_postgres "$TEST_PG" "$port"

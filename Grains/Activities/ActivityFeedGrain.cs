@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Placement;
 using Orleans.Storage;
 
 namespace OrleansScale.Activities;
@@ -12,9 +13,13 @@ namespace OrleansScale.Activities;
 /// activation that dies before its write are lost from the feed until they are delivered again.
 /// Reentrant so that deliveries from many fan-outs interleave; every change to the list happens between
 /// awaits, so interleaving never sees it half-done. Stored as two documents, a small head with the newest
-/// items and a tail with the rest (<see cref="SplitActivityList"/>), so a write is kilobytes, not the whole feed.</summary>
+/// items and a tail with the rest (<see cref="SplitActivityList"/>), so a write is kilobytes, not the whole feed.
+/// Not moved by the activation rebalancer (off by default, see docs/operations.md): moving a busy feed costs
+/// a flush and a reload, and under a full fan-out load a migrated feed's activation was cancelled while it
+/// was activating. A feed is placed when it activates, on any silo, new ones included.</summary>
 [GrainType("activity-feed")]
 [Reentrant]
+[Immovable(ImmovableKind.Rebalancer)]
 public sealed partial class ActivityFeedGrain(
     [PersistentState("feed-head", StorageNames.Feeds)] IPersistentState<ActivityFeedState> head,
     [PersistentState("feed-tail", StorageNames.Feeds)] IPersistentState<ActivityFeedState> tail,

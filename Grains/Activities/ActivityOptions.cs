@@ -48,9 +48,9 @@ public sealed class ActivityOptions
     public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How many queue streams, and so fan-outs running at once, one author's activities are
-    /// spread over. The queue hands a stream one activity at a time and each fan-out waits until every
-    /// feed has written its activity, so one author's fan-out rate is at most about
-    /// <c>FanOutLanes / (FeedFlushInterval + FanOutWindow)</c> per second.</summary>
+    /// spread over. The queue hands a stream one activity at a time and each fan-out holds its stream until
+    /// every feed shows the activity, so lanes keep one slow fan-out (a large friend list, feeds that are
+    /// activating) from holding up the author's next activities.</summary>
     [Range(1, 1_024)]
     public int FanOutLanes { get; set; } = 32;
 

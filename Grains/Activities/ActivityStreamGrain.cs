@@ -237,8 +237,8 @@ public static class ActivityQueue
     public const string FanOutNamespace = "activity-fanout";
 
     /// <summary>The queue stream of an activity: "{author}/{lane}", the lane a hash of the activity's id.
-    /// The queue delivers one event of a stream at a time and a fan-out waits for the feeds' writes, so
-    /// lanes let one author's fan-outs run side by side; a repeated activity takes the same lane.</summary>
+    /// The queue delivers one event of a stream at a time and a fan-out holds it until every feed shows the
+    /// activity, so lanes let one author's fan-outs run side by side; a repeated activity takes the same lane.</summary>
     public static StreamId FanOutStream(ActivityView activity, int lanes) =>
         StreamId.Create(FanOutNamespace, FanOutKey(activity.UserId, activity.Id, lanes));
 

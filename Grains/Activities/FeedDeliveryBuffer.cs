@@ -15,8 +15,9 @@ namespace OrleansScale.Activities;
 /// again, at most <see cref="MaxAttempts"/> times.</item>
 /// </list>
 /// Gathered and unwritten items are bounded by <see cref="ActivityOptions.FanOutMaxPending"/>; a fan-out
-/// that would go over waits for room. If this silo dies, what it held dies with the fan-outs that await
-/// it, and the queue delivers those activities again.</summary>
+/// that would go over waits for room. If this silo dies, what it held dies with it: the queue delivers
+/// again the activities whose fan-outs were still waiting for visibility, and the authors' streams queue
+/// again the ones that were visible but not yet written everywhere.</summary>
 public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<ActivityOptions> options,
     ILogger<FeedDeliveryBuffer> logger)
 {

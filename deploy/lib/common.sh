@@ -88,6 +88,7 @@ log_min_duration_statement = 1000
 CONF
     echo "host replication postgres 127.0.0.1/32 scram-sha-256" >>"$dir/pgdata/pg_hba.conf"
   fi
+  write_postgres_tuning "$dir/pgdata"
   PG_PASSWORD=$(cat "$dir/password")
   if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
     return
@@ -95,6 +96,22 @@ CONF
   say "Starting PostgreSQL on 127.0.0.1:$port (log: $dir/postgres.log)"
   pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+}
+
+# Settings for the write load of grain state (feeds take ~1,000 writes a second at 100 activities/s),
+# rewritten at every start and included from postgresql.conf, so clusters made by an earlier version
+# get them too. With the default max_wal_size (1 GB) that load forced a checkpoint about every 30 s, and
+# every checkpoint makes the next write of each page carry the whole page in the WAL.
+write_postgres_tuning() {
+  local pgdata=$1 compression=pglz
+  "$PG_BIN/pg_config" --configure 2>/dev/null | grep -q -- --with-lz4 && compression=lz4
+  pg_run sh -c "cat > '$pgdata/orleansscale-tuning.conf'" <<CONF
+max_wal_size = 4GB
+checkpoint_timeout = 15min
+wal_compression = $compression
+CONF
+  pg_run grep -q "orleansscale-tuning.conf" "$pgdata/postgresql.conf" \
+    || pg_run sh -c "echo \"include_if_exists = 'orleansscale-tuning.conf'\" >> '$pgdata/postgresql.conf'"
 }
 
 stop_private_postgres() {
