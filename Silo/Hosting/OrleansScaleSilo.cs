@@ -20,7 +20,7 @@ namespace OrleansScale.Silo.Hosting;
 public static class OrleansScaleSilo
 {
     /// <summary>Everything a silo of this cluster runs: clustering, storage, streams and reminders in Postgres,
-    /// fast failure detection, the rebalancer, the dashboard collector and the grains' options.
+    /// fast failure detection, the opt-in rebalancer, the dashboard collector and the grains' options.
     /// Endpoints and cluster identity are the host's business (see <see cref="UseConfiguredEndpoints"/>).</summary>
     public static ISiloBuilder AddOrleansScale(this ISiloBuilder silo, IConfiguration configuration)
     {

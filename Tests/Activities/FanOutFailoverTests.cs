@@ -11,7 +11,7 @@ public sealed class FanOutFailoverFixture : ClusterFixture
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Activities:FanOutBatchSize", "50"),
-        new("Queue:VisibilityTimeout", "5"),
+        new("Queue:VisibilityTimeout", "00:00:05"),
     ];
 }
 

@@ -5,14 +5,18 @@ using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Activities;
 
-/// <summary>Feeds write 100 ms after a change, except the feeds a test holds (<see cref="HeldWrites.Feeds"/>);
-/// a short queue visibility timeout brings back, in seconds, fan-outs whose silo was killed.</summary>
+/// <summary>Feeds write 100 ms after a change, except the feeds a test holds (<see cref="HeldWrites.Feeds"/>).
+/// A fan-out whose silo was killed comes back in seconds: before it returned to the queue, through a short
+/// queue visibility timeout; after (every feed showed it), through the author's stream, which re-queues
+/// unconfirmed activities after 2 s on a 1 s reminder.</summary>
 public sealed class FeedWriteBehindFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Activities:FeedFlushInterval", "00:00:00.100"),
-        new("Queue:VisibilityTimeout", "5"),
+        new("Queue:VisibilityTimeout", "00:00:05"),
+        new("Activities:RequeueAfter", "00:00:02"),
+        new("Reminders:MinimumReminderPeriod", "00:00:01"),
     ];
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
