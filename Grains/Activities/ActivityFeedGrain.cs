@@ -115,7 +115,7 @@ public sealed partial class ActivityFeedGrain(
             // Changes that arrive during a write wait a whole interval too: at most one write per interval.
             while (dirty && !broken && !deactivating)
             {
-                await Task.Delay(options.Value.FeedFlushInterval);
+                await Task.Delay(NextFlushDelay());
                 if (deactivating)
                     return; // OnDeactivateAsync writes what is left
                 try
@@ -142,6 +142,11 @@ public sealed partial class ActivityFeedGrain(
             flushing = null;
         }
     }
+
+    // Feeds that a fan-out reached together would otherwise write together, every interval, in one wave
+    // that holds up every other write (an author's post among them); a random extra of up to half an
+    // interval spreads them out within a few writes.
+    TimeSpan NextFlushDelay() => options.Value.FeedFlushInterval * (1 + Random.Shared.NextDouble() / 2);
 
     async Task Flush()
     {

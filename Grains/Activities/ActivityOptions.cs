@@ -43,9 +43,12 @@ public sealed class ActivityOptions
 
     /// <summary>How long a feed keeps delivered items in memory only (readers already see them) before it
     /// writes everything delivered meanwhile in one storage write: at most one write per feed per
-    /// interval, however many activities arrive. A fan-out is confirmed only after that write.</summary>
+    /// interval (each wait is between one and one and a half intervals, so feeds do not write in step),
+    /// however many activities arrive. A fan-out is confirmed only after that write. Longer intervals
+    /// write fewer bytes per activity (a busy feed rewrites its head less often) at the cost of more items
+    /// held unwritten: at 100 activities/s to 1,000 shared friends, 1 s wrote 2.7 times the WAL of 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
-    public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How many queue streams, and so fan-outs running at once, one author's activities are
     /// spread over. The queue hands a stream one activity at a time and each fan-out holds its stream until
@@ -56,7 +59,9 @@ public sealed class ActivityOptions
 
     /// <summary>How many feed deliveries (activity × feed) one silo holds that are not yet durable in their
     /// feeds. A fan-out that would go over waits, and so does the queue behind it, so memory stays bounded
-    /// when activities arrive faster than feeds take them.</summary>
+    /// when activities arrive faster than feeds take them. An item waits about one to two
+    /// <see cref="FeedFlushInterval"/>s to be written, so at 50,000 deliveries/s on a silo it holds about
+    /// 400,000, some 50 bytes each beyond the activity, which is shared.</summary>
     [Range(1_000, 10_000_000)]
-    public int FanOutMaxPending { get; set; } = 200_000;
+    public int FanOutMaxPending { get; set; } = 1_000_000;
 }

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using OrleansScale.Activities;
+
+namespace OrleansScale.Tests.Activities;
+
+public sealed class ActivityOptionsValidatorTests
+{
+    static ValidateOptionsResult Validate(ActivityOptions activities, TimeSpan? minimumReminderPeriod = null)
+    {
+        var reminders = new ReminderOptions();
+        if (minimumReminderPeriod is { } period)
+            reminders.MinimumReminderPeriod = period;
+        return new ActivityOptionsValidator(Options.Create(reminders)).Validate(null, activities);
+    }
+
+    [Fact]
+    public void The_defaults_are_valid() =>
+        Assert.True(Validate(new ActivityOptions()).Succeeded);
+
+    [Fact]
+    public void A_requeue_period_shorter_than_the_reminder_minimum_is_refused()
+    {
+        var result = Validate(new ActivityOptions { RequeueAfter = TimeSpan.FromSeconds(30) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Reminders:MinimumReminderPeriod", result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_requeue_period_that_does_not_outlast_two_flush_intervals_is_refused()
+    {
+        var result = Validate(new ActivityOptions { RequeueAfter = TimeSpan.FromMinutes(1), FeedFlushInterval = TimeSpan.FromSeconds(40) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Activities:FeedFlushInterval", result.FailureMessage);
+        Assert.True(Validate(new ActivityOptions { RequeueAfter = TimeSpan.FromMinutes(1), FeedFlushInterval = TimeSpan.FromSeconds(30) }).Succeeded);
+    }
+}
