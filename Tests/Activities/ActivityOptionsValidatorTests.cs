@@ -6,13 +6,9 @@ namespace OrleansScale.Tests.Activities;
 
 public sealed class ActivityOptionsValidatorTests
 {
-    static ValidateOptionsResult Validate(ActivityOptions activities, TimeSpan? minimumReminderPeriod = null)
-    {
-        var reminders = new ReminderOptions();
-        if (minimumReminderPeriod is { } period)
-            reminders.MinimumReminderPeriod = period;
-        return new ActivityOptionsValidator(Options.Create(reminders)).Validate(null, activities);
-    }
+    // Orleans' default MinimumReminderPeriod: 1 min.
+    static ValidateOptionsResult Validate(ActivityOptions activities) =>
+        new ActivityOptionsValidator(Options.Create(new ReminderOptions())).Validate(null, activities);
 
     [Fact]
     public void The_defaults_are_valid() =>
