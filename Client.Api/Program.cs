@@ -5,6 +5,7 @@ using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Jobs;
 using OrleansScale.Api.Products;
+using OrleansScale.Api.Queue;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Api.Users;
 
@@ -14,7 +15,7 @@ builder.AddApiDefaults();             // problem details, limits, health, metric
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
-builder.AddQueueMonitoring();         // dead letters of the queue, on /api/cluster and /metrics
+builder.AddQueueMonitoring();         // the queue on /api/cluster and /metrics; refuses new background work while it lags
 builder.AddProductNearCache();        // opt-in copies of product aggregates, kept exact by the grains' announcements
 
 var app = builder.Build();

@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Articles;
+using OrleansScale.Api.Queue;
 
 namespace OrleansScale.Api.Articles;
 
@@ -25,7 +26,7 @@ public static partial class ArticleEndpoints
     public static IEndpointRouteBuilder MapArticlesApi(this IEndpointRouteBuilder app)
     {
         var articles = app.MapGroup("/api/articles").WithTags("Articles");
-        articles.MapPut("/{slug}", SaveArticle).RequireAuthorization().WithName("SaveArticle");
+        articles.MapPut("/{slug}", SaveArticle).RequireAuthorization().WithName("SaveArticle").CreatesBackgroundWork();
         articles.MapGet("/{slug}", GetArticle).WithName("GetArticle");
         app.MapGet("/articles/{slug}", GetPage).WithTags("Articles").WithName("GetArticlePage");
         return app;

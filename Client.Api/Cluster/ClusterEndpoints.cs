@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using OrleansScale.Api.Jobs;
+using OrleansScale.Api.Queue;
 using OrleansScale.Cluster;
 
 namespace OrleansScale.Api.Cluster;
@@ -14,8 +14,24 @@ public static class ClusterEndpoints
 
     public sealed record ClusterView(IReadOnlyList<SiloView> Silos, ProcessView Api, QueueView Queue);
 
-    /// <summary>The background work queue; <c>DeadLetters</c> is null when Postgres did not answer.</summary>
-    public sealed record QueueView(long? DeadLetters);
+    /// <summary>The background work queue. The numbers from Postgres (depth, leases, age, dead letters) are
+    /// null when it did not answer; <c>Namespaces</c> adds up what the active silos report.</summary>
+    public sealed record QueueView(
+        long? Depth, long? Leased, long? Retrying, double? OldestAgeSeconds,
+        long? DeadLetters, IReadOnlyDictionary<string, long>? DeadLettersByReason,
+        BackpressureView Backpressure,
+        IReadOnlyList<PartitionView> Partitions,
+        IReadOnlyList<NamespaceView> Namespaces);
+
+    public sealed record BackpressureView(bool Active, string? Reason);
+
+    public sealed record PartitionView(string Queue, long Depth, long Leased, long Retrying, double OldestAgeSeconds);
+
+    /// <param name="Amplification">Published / produced, null before anything was produced.</param>
+    public sealed record NamespaceView(string Namespace, long Produced, long Published, double? Amplification,
+        long Delivered, long Failed, long TimedOut, IReadOnlyList<ConsumerView> Consumers);
+
+    public sealed record ConsumerView(string Consumer, long Delivered, long Failed, long TimedOut);
 
     public sealed record SiloView(
         string Address, string Name, string Status, string? Version, DateTimeOffset StartedAt,
@@ -23,9 +39,10 @@ public static class ClusterEndpoints
 
     public sealed record ProcessView(string Name, string Version, DateTimeOffset StartedAt);
 
-    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains, DeadLetters deadLetters)
+    static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains, QueueMonitor queue, QueueBackpressure backpressure,
+        SiloQueueCounters siloCounters)
     {
-        var deadLetterCount = deadLetters.CountAsync();
+        var queueTask = QueueOf(queue, backpressure, siloCounters);
         var management = grains.GetGrain<IManagementGrain>(0);
         var hostsTask = management.GetDetailedHosts(onlyActive: false);
         var statisticsTask = management.GetSimpleGrainStatistics();
@@ -43,8 +60,23 @@ public static class ClusterEndpoints
         }));
 
         var api = ProcessInfo.OfCurrentProcess($"api-{Environment.MachineName}-{Environment.ProcessId}");
-        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt),
-            new QueueView(await deadLetterCount)));
+        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt), await queueTask));
+    }
+
+    static async Task<QueueView> QueueOf(QueueMonitor monitor, QueueBackpressure backpressure, SiloQueueCounters siloCounters)
+    {
+        var snapshotTask = monitor.Current();
+        var countersTask = siloCounters.Read();
+        var snapshot = await snapshotTask;
+        var reason = await backpressure.Reason();
+        var namespaces = SiloQueueCounters.Total((await countersTask).Select(s => s.Counters)).Select(n => new NamespaceView(
+            n.Namespace, n.Produced, n.Published, n.Produced > 0 ? Math.Round((double)n.Published / n.Produced, 4) : null,
+            n.Consumers.Sum(c => c.Delivered), n.Consumers.Sum(c => c.Failed), n.Consumers.Sum(c => c.TimedOut),
+            n.Consumers.Select(c => new ConsumerView(c.Consumer, c.Delivered, c.Failed, c.TimedOut)).ToList())).ToList();
+        return new QueueView(snapshot?.Depth, snapshot?.Leased, snapshot?.Retrying, snapshot?.OldestAge.TotalSeconds,
+            snapshot?.DeadLetters, snapshot?.DeadLettersByReason, new BackpressureView(reason is not null, reason),
+            snapshot?.Partitions.Select(p => new PartitionView(p.Queue, p.Depth, p.Leased, p.Retrying, p.OldestAge.TotalSeconds)).ToList() ?? [],
+            namespaces);
     }
 
     /// <summary>Asks the silo itself for its build; a silo that cannot answer in time shows no version

@@ -15,6 +15,7 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
             BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode) },
             _ when ClusterFailures.IsTransient(exception) => Unavailable(http),
+            OrleansScale.Queue.QueueUnavailableException => QueueUnavailable(http),
             _ => null,
         };
         if (problem is null)
@@ -52,6 +53,16 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
         {
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "The cluster is unavailable. Try again shortly.",
+        };
+    }
+
+    static ProblemDetails QueueUnavailable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Background work cannot be queued right now; nothing was changed. Try again shortly.",
         };
     }
 

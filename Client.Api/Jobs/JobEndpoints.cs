@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Jobs;
+using OrleansScale.Api.Queue;
 
 namespace OrleansScale.Api.Jobs;
 
@@ -8,7 +9,8 @@ public static class JobEndpoints
 {
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users/{id}/exports", RequestExport).RequireAuthorization().WithTags("Jobs").WithName("RequestExport");
+        app.MapPost("/api/users/{id}/exports", RequestExport).RequireAuthorization().WithTags("Jobs").WithName("RequestExport")
+            .CreatesBackgroundWork();
         var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
         jobs.MapGet("/{jobId}", GetJob).WithName("GetJob");
         jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Primitives;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Products;
+using OrleansScale.Api.Queue;
 
 namespace OrleansScale.Api.Products;
 
@@ -14,10 +15,10 @@ public static partial class ProductEndpoints
     {
         var products = app.MapGroup("/api/products").WithTags("Products");
         products.MapGet("/{id}", GetProduct).WithName("GetProduct");
-        products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy);
-        products.MapPut("/{id}", ReplaceProduct).WithName("ReplaceProduct").RequireAuthorization(SessionAuthentication.AdminPolicy);
-        products.MapDelete("/{id}", DeleteProduct).WithName("DeleteProduct").RequireAuthorization(SessionAuthentication.AdminPolicy);
-        products.MapPost("/{id}/reviews", AddReview).WithName("AddReview").RequireAuthorization();
+        products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
+        products.MapPut("/{id}", ReplaceProduct).WithName("ReplaceProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
+        products.MapDelete("/{id}", DeleteProduct).WithName("DeleteProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
+        products.MapPost("/{id}/reviews", AddReview).WithName("AddReview").RequireAuthorization().CreatesBackgroundWork();
         products.MapGet("/{id}/reviews", GetReviews).WithName("GetReviews").AddEndpointFilter<RetryIdempotentReadsFilter>();
         return app;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Users;
+using OrleansScale.Api.Queue;
 
 namespace OrleansScale.Api.Users;
 
@@ -14,8 +15,8 @@ public static class FriendEndpoints
         var users = app.MapGroup("/api/users").WithTags("Friends");
         users.MapGet("/{id}", GetUser).WithName("GetUser");
         users.MapGet("/{id}/friends", GetFriends).WithName("GetFriends");
-        users.MapPut("/{id}/friends/{friendId}", Befriend).WithName("Befriend").RequireAuthorization();
-        users.MapDelete("/{id}/friends/{friendId}", Unfriend).WithName("Unfriend").RequireAuthorization();
+        users.MapPut("/{id}/friends/{friendId}", Befriend).WithName("Befriend").RequireAuthorization().CreatesBackgroundWork();
+        users.MapDelete("/{id}/friends/{friendId}", Unfriend).WithName("Unfriend").RequireAuthorization().CreatesBackgroundWork();
         return app;
     }
 

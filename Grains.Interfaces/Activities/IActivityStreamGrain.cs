@@ -1,8 +1,8 @@
 namespace OrleansScale.Activities;
 
 /// <summary>What one user did, newest first, keyed by the user id: the cache of record of the user's
-/// activity stream. Posting is durable in this stream before it returns; delivering the activity to the
-/// feeds of the user's friends is queued background work.</summary>
+/// activity stream. Posting is durable in this stream, and its fan-out queued, before it returns;
+/// delivering the activity to the feeds of the user's friends is queued background work.</summary>
 public interface IActivityStreamGrain : IGrainWithStringKey
 {
     /// <summary>Appends an activity of this user. Idempotent on <see cref="NewActivity.Id"/>: posting
@@ -12,15 +12,6 @@ public interface IActivityStreamGrain : IGrainWithStringKey
     /// <summary>A page of this user's activities, newest first, served from memory. Pass the
     /// previous page's <see cref="ActivityPage.Next"/> as <paramref name="before"/> for the next page.</summary>
     ValueTask<ActivityPage> Page(int limit, string? before);
-
-    /// <summary>Called by the fan-out when the activity is durable in every friend's feed. Until then the
-    /// stream queues the activity again now and then, so an activity the queue lost or a fan-out that
-    /// died still reaches the feeds (at-least-once; feeds drop repeats).</summary>
-    Task ConfirmFannedOut(string activityId);
-
-    /// <summary>True when the activity's fan-out is confirmed: it is durable in the feed of every friend
-    /// it was delivered to. False while its fan-out is pending, and for an id this stream does not hold.</summary>
-    ValueTask<bool> IsFannedOut(string activityId);
 }
 
 [GenerateSerializer, Immutable]

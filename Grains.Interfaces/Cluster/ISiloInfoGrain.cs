@@ -6,6 +6,9 @@ public interface ISiloInfoGrain : IGrainWithStringKey
 {
     /// <summary>The build this silo runs and when it started.</summary>
     ValueTask<ProcessInfo> Get();
+
+    /// <summary>What this silo has published to and consumed from the queue since it started.</summary>
+    ValueTask<Queue.QueueCounters> GetQueueCounters();
 }
 
 [GenerateSerializer, Immutable]

@@ -1,43 +1,41 @@
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using OrleansScale.Queue;
 using OrleansScale.Users;
 
 namespace OrleansScale.Activities;
 
 /// <summary>The consumer of the fan-out queue, one activation per queue stream (an author's lane). It reads
 /// the author's friends when the activity is delivered, so a friend removed before that no longer receives
-/// it. It holds no state: it returns to the queue once every feed shows the activity, so a fan-out that
-/// fails or whose silo dies before that is delivered again by the queue and repeated in full, and the feeds
-/// drop what they already hold. The feeds' writes are awaited in the background
-/// (<see cref="FanOutConfirmations"/>), not in the lane, so the next activity of the lane need not wait for
-/// them. Placed on the silo whose pulling agent delivers to it, which keeps the hop from the queue local.</summary>
+/// it, and returns only when every friend's feed has written the activity: until then the queue keeps the
+/// message, so a fan-out that fails, times out or dies with its silo is delivered again (after the queue's
+/// retry delay, or when its lease runs out) and repeated in full; feeds drop what they already hold.
+/// Readers see the activity in a feed as soon as that feed has it in memory, seconds before it is written.
+/// Placed on the silo whose pulling agent delivers to it, which keeps the hop from the queue local.</summary>
 [GrainType("activity-fanout")]
 [ImplicitStreamSubscription(ActivityQueue.FanOutNamespace)]
 [PreferLocalPlacement]
-public sealed class ActivityFanOutGrain(
-    IOptions<ActivityOptions> options,
-    FeedDeliveryBuffer buffer,
-    FanOutConfirmations confirmations) : Grain, IActivityFanOutGrain, IStreamSubscriptionObserver
+public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedDeliveryBuffer buffer)
+    : QueueConsumerGrain<ActivityView>, IActivityFanOutGrain
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<ActivityView>().ResumeAsync((activity, _) => FanOut(activity));
+    protected override Task Consume(ActivityView activity, CancellationToken cancellationToken) =>
+        FanOut(activity, cancellationToken);
 
-    public async Task FanOut(ActivityView activity)
+    public Task FanOut(ActivityView activity) => FanOut(activity, CancellationToken.None);
+
+    async Task FanOut(ActivityView activity, CancellationToken cancellationToken)
     {
-        var started = DateTimeOffset.UtcNow;
         var friends = await GrainFactory.GetGrain<IFriendsGrain>(activity.UserId).FriendIds();
         // Batches bound how many feeds one fan-out has waiting at once, so a 5,000-friend author does not
-        // flood the cluster while other authors' fan-outs wait; the next batch starts when the previous
-        // one is visible, without waiting for its writes.
+        // flood the cluster while other authors' fan-outs wait; the next batch starts when the previous one
+        // is visible, and the writes of all of them are awaited together at the end.
         var deliveries = new List<FeedDelivery>();
         foreach (var batch in friends.Chunk(options.Value.FanOutBatchSize))
         {
-            var delivery = await buffer.Deliver(batch, activity);
-            await delivery.Applied;
+            var delivery = await buffer.Deliver(batch, activity, cancellationToken);
+            await delivery.Applied.WaitAsync(cancellationToken);
             deliveries.Add(delivery);
         }
-        confirmations.ConfirmWhenWritten(activity, friends.Count, deliveries, started);
+        await Task.WhenAll(deliveries.Select(d => d.Durable)).WaitAsync(cancellationToken);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 
 namespace OrleansScale.Activities;
@@ -12,8 +13,8 @@ namespace OrleansScale.Activities;
 /// through <see cref="WhenDurable"/>, so nothing is confirmed before it is written; items taken by an
 /// activation that dies before its write are lost from the feed until they are delivered again.
 /// Reentrant so that deliveries from many fan-outs interleave; every change to the list happens between
-/// awaits, so interleaving never sees it half-done. Stored as two documents, a small head with the newest
-/// items and a tail with the rest (<see cref="SplitActivityList"/>), so a write is kilobytes, not the whole feed.
+/// awaits, so interleaving never sees it half-done. Stored in pages (<see cref="ActivityPages"/>), so a write
+/// stores what arrived since the last one, not the whole feed.
 /// Not moved by the activation rebalancer (off by default, see docs/operations.md): moving a busy feed costs
 /// a flush and a reload, and under a full fan-out load a migrated feed's activation was cancelled while it
 /// was activating. A feed is placed when it activates, on any silo, new ones included.</summary>
@@ -21,14 +22,16 @@ namespace OrleansScale.Activities;
 [Reentrant]
 [Immovable(ImmovableKind.Rebalancer)]
 public sealed partial class ActivityFeedGrain(
-    [PersistentState("feed-head", StorageNames.Feeds)] IPersistentState<ActivityFeedState> head,
-    [PersistentState("feed-tail", StorageNames.Feeds)] IPersistentState<ActivityFeedState> tail,
+    [FromKeyedServices(StorageNames.Feeds)] IGrainStorage storage,
     IOptions<ActivityOptions> options,
     ILogger<ActivityFeedGrain> logger) : Grain, IActivityFeedGrain
 {
+    /// <summary>The state names of feeds stored as a head and a tail document, before pages.</summary>
+    const string HeadState = "feed-head", TailState = "feed-tail";
+
     // Receipts name this activation, so a receipt of a dead one is never taken for durable here.
     readonly Guid activation = Guid.NewGuid();
-    readonly SplitActivityList items = new(options.Value);
+    ActivityPages items = null!;
     // Writes are numbered from 1: changes made now go out with write `next`; `written` is the last one
     // that succeeded. `dirty` says whether anything changed since the last write started.
     long next = 1;
@@ -39,10 +42,36 @@ public sealed partial class ActivityFeedGrain(
     Task? flushing;
     readonly List<(long Write, TaskCompletionSource<bool> Durable)> waiting = [];
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        items.Load(tail.State.Items, head.State.Items);
-        return Task.CompletedTask;
+        items = new ActivityPages(storage, this.GetGrainId(), "feed", options.Value);
+        var (stored, _) = await items.Load(cancellationToken);
+        if (!stored)
+            await CarryOverHeadAndTail(cancellationToken);
+    }
+
+    /// <summary>Moves a feed stored as a head and a tail document into pages and deletes the old rows (a
+    /// crash half-way repeats the move).</summary>
+    async Task CarryOverHeadAndTail(CancellationToken cancellationToken)
+    {
+        var head = new GrainState<ActivityFeedState>(new ActivityFeedState());
+        var tail = new GrainState<ActivityFeedState>(new ActivityFeedState());
+        await Task.WhenAll(
+            storage.ReadStateAsync(HeadState, this.GetGrainId(), head, cancellationToken),
+            storage.ReadStateAsync(TailState, this.GetGrainId(), tail, cancellationToken));
+        if (!head.RecordExists && !tail.RecordExists)
+            return;
+        var old = (tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
+            .DistinctBy(item => item.Id, StringComparer.Ordinal)
+            .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
+        foreach (var item in old)
+            items.Insert(item);
+        items.TrimToKeep();
+        await items.Write([], cancellationToken);
+        if (head.RecordExists)
+            await storage.ClearStateAsync(HeadState, this.GetGrainId(), head, cancellationToken);
+        if (tail.RecordExists)
+            await storage.ClearStateAsync(TailState, this.GetGrainId(), tail, cancellationToken);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -62,13 +91,14 @@ public sealed partial class ActivityFeedGrain(
             LogWriteFailed(e, this.GetPrimaryKeyString());
         }
         // What is not written now never will be by this activation: its deliverers must deliver it again.
-        foreach (var (_, durable) in waiting)
-            durable.TrySetResult(false);
-        waiting.Clear();
+        AnswerWaiting(durable: false);
     }
 
     public Task<FeedReceipt> Deliver(IReadOnlyList<ActivityView> activities)
     {
+        // What this activation takes now it can never write: the deliverer tries the next one.
+        if (broken)
+            throw new InvalidOperationException($"The feed of {this.GetPrimaryKeyString()} is being reloaded.");
         var changed = false;
         foreach (var activity in activities)
         {
@@ -94,7 +124,7 @@ public sealed partial class ActivityFeedGrain(
 
     public Task<bool> WhenDurable(FeedReceipt receipt)
     {
-        if (receipt.Activation != activation)
+        if (receipt.Activation != activation || broken)
             return Task.FromResult(false);
         if (receipt.Write <= written)
             return Task.FromResult(true);
@@ -113,27 +143,32 @@ public sealed partial class ActivityFeedGrain(
         try
         {
             // Changes that arrive during a write wait a whole interval too: at most one write per interval.
+            var failures = 0;
             while (dirty && !broken && !deactivating)
             {
-                await Task.Delay(NextFlushDelay());
+                await Task.Delay(NextFlushDelay(failures));
                 if (deactivating)
                     return; // OnDeactivateAsync writes what is left
                 try
                 {
                     await Flush();
+                    failures = 0;
                 }
                 catch (InconsistentStateException e)
                 {
                     // Another activation wrote since we read (a failover overlap): this one must not write
-                    // again. Deactivating answers its waiters false, so their items go to the one that lives.
+                    // again. Its waiters are answered now, not at deactivation: deactivation waits for running
+                    // calls, and these are calls that only an answer ends. Their items go to the one that lives.
                     LogWriteFailed(e, this.GetPrimaryKeyString());
                     broken = true;
+                    AnswerWaiting(durable: false);
                     DeactivateOnIdle();
                 }
                 catch (Exception e)
                 {
                     LogWriteFailed(e, this.GetPrimaryKeyString());
                     dirty = true;
+                    failures++;
                 }
             }
         }
@@ -146,7 +181,12 @@ public sealed partial class ActivityFeedGrain(
     // Feeds that a fan-out reached together would otherwise write together, every interval, in one wave
     // that holds up every other write (an author's post among them); a random extra of up to half an
     // interval spreads them out within a few writes.
-    TimeSpan NextFlushDelay() => options.Value.FeedFlushInterval * (1 + Random.Shared.NextDouble() / 2);
+    // After failed writes (the database is down, say) the wait doubles, up to a minute.
+    TimeSpan NextFlushDelay(int failures)
+    {
+        var interval = options.Value.FeedFlushInterval * (1 + Random.Shared.NextDouble() / 2);
+        return failures == 0 ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks << Math.Min(failures, 10), TimeSpan.FromMinutes(1).Ticks));
+    }
 
     async Task Flush()
     {
@@ -163,23 +203,22 @@ public sealed partial class ActivityFeedGrain(
         });
     }
 
-    // Copies, so that deliveries interleaving with the write change the list, not what is written.
-    Task Persist() => items.Write(
-        headItems =>
-        {
-            head.State = new ActivityFeedState { Items = headItems };
-            return head.WriteStateAsync();
-        },
-        tailItems =>
-        {
-            tail.State = new ActivityFeedState { Items = tailItems };
-            return tail.WriteStateAsync();
-        });
+    void AnswerWaiting(bool durable)
+    {
+        foreach (var (_, waiter) in waiting)
+            waiter.TrySetResult(durable);
+        waiting.Clear();
+    }
+
+    // The pages are copied before the first await, so deliveries interleaving with the write change the
+    // list, not what is written.
+    Task Persist() => items.Write([]);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {UserId}: writing delivered activities failed")]
     partial void LogWriteFailed(Exception exception, string userId);
 }
 
+/// <summary>A feed's head or tail document as stored before pages; read only to carry it over.</summary>
 [GenerateSerializer]
 public sealed class ActivityFeedState
 {

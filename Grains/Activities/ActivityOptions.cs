@@ -17,19 +17,11 @@ public sealed class ActivityOptions
     [Range(1, 10_000)]
     public int FanOutBatchSize { get; set; } = 1_000;
 
-    /// <summary>How long a posted activity may wait for its fan-out to be confirmed before the stream
-    /// queues it again (after one to two such periods), and the period of the durable reminder that does
-    /// it, so at least <c>Reminders:MinimumReminderPeriod</c> (1 min). Long enough not to duplicate fan-outs
-    /// that are merely queued behind others; it only matters when the queue lost a message or a silo died
-    /// between a fan-out's visibility and its feeds' writes.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
-    public TimeSpan RequeueAfter { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Half the size at which the often-written head document of a feed or a stream (its newest
-    /// items) spills into its tail document (the rest), which is written only then; the threshold grows
-    /// when many items arrive between two writes, so a busy list does not rewrite its tail on every write.</summary>
+    /// <summary>How many items a stored page of a feed or a stream takes before the next page opens
+    /// (<see cref="ActivityPages"/>). A write stores the open page, so half of this on average; an activation
+    /// reads Keep / PageSize pages or so.</summary>
     [Range(10, 10_000)]
-    public int FeedHeadSize { get; set; } = 50;
+    public int PageSize { get; set; } = 50;
 
     /// <summary>How long a feed's batch of fan-out deliveries on a silo waits for more items before it
     /// is sent (<see cref="FeedDeliveryBuffer"/>; it also keeps growing while it waits for a free slot).</summary>
@@ -44,7 +36,7 @@ public sealed class ActivityOptions
     /// <summary>How long a feed keeps delivered items in memory only (readers already see them) before it
     /// writes everything delivered meanwhile in one storage write: at most one write per feed per
     /// interval (each wait is between one and one and a half intervals, so feeds do not write in step),
-    /// however many activities arrive. A fan-out is confirmed only after that write. Longer intervals
+    /// however many activities arrive. A fan-out holds its queue message until that write. Longer intervals
     /// write fewer bytes per activity (a busy feed rewrites its head less often) at the cost of more items
     /// held unwritten: at 100 activities/s to 1,000 shared friends, 1 s wrote 2.7 times the WAL of 5 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]

@@ -1,24 +1,23 @@
 using Microsoft.Extensions.Options;
-using Orleans.Hosting;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Activities;
 
-/// <summary>Refuses to start a silo whose activity settings cannot work together: a re-queue period shorter
-/// than the reminder service allows fails every post when it registers the re-queue reminder, and one that
-/// does not outlast a feed's write-behind wait queues every activity again before its feeds could confirm it.</summary>
-public sealed class ActivityOptionsValidator(IOptions<ReminderOptions> reminders) : IValidateOptions<ActivityOptions>
+/// <summary>Refuses to start a silo whose activity settings do not fit the queue's timeout budget: a fan-out
+/// holds its queue message until every feed has written the activity, which takes up to one and a half
+/// <see cref="ActivityOptions.FeedFlushInterval"/>s after the <see cref="ActivityOptions.FanOutWindow"/>, and it
+/// must finish well within <see cref="QueueOptions.ConsumerTimeout"/> or every fan-out times out and is retried.</summary>
+public sealed class ActivityOptionsValidator(IOptions<QueueOptions> queue) : IValidateOptions<ActivityOptions>
 {
     public ValidateOptionsResult Validate(string? name, ActivityOptions options)
     {
-        var failures = new List<string>();
-        if (options.RequeueAfter < reminders.Value.MinimumReminderPeriod)
-            failures.Add($"Activities:RequeueAfter ({options.RequeueAfter}) is shorter than " +
-                $"Reminders:MinimumReminderPeriod ({reminders.Value.MinimumReminderPeriod}); lower the latter or raise the former.");
-        // A feed waits up to one and a half flush intervals before it writes; twice the interval leaves room
-        // for the write itself and the confirmation.
-        if (options.RequeueAfter < 2 * options.FeedFlushInterval)
-            failures.Add($"Activities:RequeueAfter ({options.RequeueAfter}) must be at least twice " +
-                $"Activities:FeedFlushInterval ({options.FeedFlushInterval}), or fan-outs are queued again before their feeds write them.");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var fanOut = options.FanOutWindow + 1.5 * options.FeedFlushInterval;
+        // Half the deadline for the writes themselves and for feeds that are activating.
+        return fanOut <= queue.Value.ConsumerTimeout / 2
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"Activities:FeedFlushInterval ({options.FeedFlushInterval}) is too long for Queue:ConsumerTimeout " +
+                $"({queue.Value.ConsumerTimeout}): a fan-out waits up to Activities:FanOutWindow plus 1.5 flush intervals " +
+                $"({fanOut}) for the feeds' writes, which must be at most half the consumer timeout.");
     }
 }

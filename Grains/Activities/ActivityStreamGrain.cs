@@ -3,80 +3,113 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Activities;
 
-/// <summary>A user's own activities. Besides the items it keeps the ids whose fan-out is not yet
-/// confirmed, and queues those again while they stay unconfirmed. The queue alone is not trusted for
-/// at-least-once: its pulling agent's SimpleQueueCache may purge (and so confirm) a message of a new
-/// stream before that stream's consumer cursor exists (races reported as dotnet/orleans#9107 and #9501),
-/// and a message dead-lettered after failed attempts is never delivered again; and the fan-out returns to
-/// the queue when the feeds show an activity, before they have written it. The re-queue runs on a durable
-/// reminder, so a stream whose silo died is woken on a live one and queues its unconfirmed ids again.
-/// Reentrant, so that posts arriving together share one storage write (group commit); every change to
-/// the list happens between awaits. Stored as a head (the newest items and the unconfirmed ids, written by
-/// every post) and a tail (the rest, written when the head spills), in the binary format.</summary>
+/// <summary>A user's own activities, stored in pages (<see cref="ActivityPages"/>). A post is acknowledged
+/// once a write that holds it has succeeded and its fan-out message is on the queue; from then on the queue
+/// alone carries the fan-out (it retries a failed fan-out after a backoff, and keeps the message until every
+/// friend's feed has written the activity). The ids of posts whose message may not be in yet are stored
+/// with the post (an outbox), so an activation that died in between publishes them when the stream next
+/// activates. Reentrant, so that posts arriving together share one storage write (group commit); every
+/// change to the list happens between awaits.</summary>
 [GrainType("activity-stream")]
 [Reentrant]
 public sealed partial class ActivityStreamGrain(
-    [PersistentState("stream-head", StorageNames.Streams)] IPersistentState<ActivityStreamState> head,
-    [PersistentState("stream-tail", StorageNames.Streams)] IPersistentState<ActivityStreamState> tail,
+    [FromKeyedServices(StorageNames.Streams)] IGrainStorage storage,
     [FromKeyedServices(StorageNames.Main)] IGrainStorage mainStorage,
     IOptions<ActivityOptions> options,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
-    ILogger<ActivityStreamGrain> logger) : Grain, IActivityStreamGrain, IRemindable
+    ILogger<ActivityStreamGrain> logger) : Grain, IActivityStreamGrain
 {
-    const string RequeueReminder = "requeue-unconfirmed";
-
     /// <summary>The state name of streams stored as one JSON document in <see cref="StorageNames.Main"/>.</summary>
     const string SingleDocumentState = "activity-stream";
 
-    readonly SplitActivityList items = new(options.Value);
-    readonly HashSet<string> unconfirmed = new(StringComparer.Ordinal);
+    /// <summary>The state names of streams stored as a head and a tail document.</summary>
+    const string HeadState = "stream-head", TailState = "stream-tail";
+
+    ActivityPages items = null!;
+    // Ids of stored posts whose queue message may not be in yet; stored with the open page.
+    readonly HashSet<string> unpublished = new(StringComparer.Ordinal);
     // Posts whose acknowledgement (the write that holds them, then their queue message) runs or failed: a
     // repeated post of such an id waits for it, or tries it again, instead of answering at once.
     readonly Dictionary<string, Task> unacknowledged = new(StringComparer.Ordinal);
     GroupCommit commit = null!;
-    // Unconfirmed ids already seen by the previous reminder tick: those have waited at least one period.
-    HashSet<string> waiting = new(StringComparer.Ordinal);
-    // The registration of the re-queue reminder by this activation, done once before the first queue message;
-    // the reminder stays until a tick finds nothing unconfirmed, so a busy author does not write it per post.
-    Task? requeueRegistered;
-    bool confirmationsUnsaved;
+    // Published since the last write: the stored outbox still names ids that are on the queue.
+    bool outboxUnsaved;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        items = new ActivityPages(storage, this.GetGrainId(), "stream", options.Value);
         commit = new GroupCommit(Persist);
-        if (!head.RecordExists)
-            await CarryOverSingleDocument(cancellationToken);
-        items.Load(tail.State.Items, head.State.Items);
-        unconfirmed.UnionWith(head.State.Unconfirmed.Where(id => items.TryGet(id, out _)));
-        // A previous activation may have died before the queue or the fan-out finished with these.
-        if (unconfirmed.Count > 0)
-            await Enqueue(unconfirmed.ToList());
-    }
-
-    /// <summary>Moves a stream written as one JSON document (before streams were split) into head and tail,
-    /// then deletes the old row. Streams are the source of record of a user's activities, so they are carried
-    /// over, not dropped; a crash half-way repeats the move on the next activation.</summary>
-    async Task CarryOverSingleDocument(CancellationToken cancellationToken)
-    {
-        var old = new GrainState<ActivityStreamState>(new ActivityStreamState());
-        await mainStorage.ReadStateAsync(SingleDocumentState, this.GetGrainId(), old, cancellationToken);
-        if (!old.RecordExists || old.State is not { } stored)
+        var (stored, pending) = await items.Load(cancellationToken);
+        if (!stored)
+            pending = await CarryOverEarlierFormats(cancellationToken);
+        if (pending.Count == 0)
             return;
-        tail.State = new ActivityStreamState { Items = stored.Items };
-        await tail.WriteStateAsync(cancellationToken);
-        head.State = new ActivityStreamState { Unconfirmed = stored.Unconfirmed };
-        await head.WriteStateAsync(cancellationToken);
-        await mainStorage.ClearStateAsync(SingleDocumentState, this.GetGrainId(), old, cancellationToken);
+        // A previous activation may have died between storing these posts and queueing their fan-out.
+        unpublished.UnionWith(pending);
+        await Publish(pending, repeat: true);
+        try
+        {
+            items.Touch();
+            await commit.Write();
+        }
+        catch (Exception e)
+        {
+            // Harmless: the next activation publishes them once more, and feeds drop repeats.
+            LogOutboxNotCleared(e, this.GetPrimaryKeyString());
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Confirmations are saved lazily; losing them only means a repeated, harmless fan-out.
-        if (confirmationsUnsaved)
+        // Otherwise the next activation would publish the last posts again.
+        if (!outboxUnsaved)
+            return;
+        try
+        {
+            items.Touch();
             await commit.Write();
+        }
+        catch (Exception e)
+        {
+            LogOutboxNotCleared(e, this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>Moves a stream stored in an earlier format (one JSON document, or a head and a tail) into
+    /// pages, then deletes the old rows. Streams are the source of record of a user's activities, so they are
+    /// carried over, not dropped; a crash half-way repeats the move. Returns the ids the old format held as
+    /// not yet fanned out: they are queued again.</summary>
+    async Task<IReadOnlyList<string>> CarryOverEarlierFormats(CancellationToken cancellationToken)
+    {
+        var single = new GrainState<ActivityStreamState>(new ActivityStreamState());
+        var head = new GrainState<ActivityStreamState>(new ActivityStreamState());
+        var tail = new GrainState<ActivityStreamState>(new ActivityStreamState());
+        await Task.WhenAll(
+            mainStorage.ReadStateAsync(SingleDocumentState, this.GetGrainId(), single, cancellationToken),
+            storage.ReadStateAsync(HeadState, this.GetGrainId(), head, cancellationToken),
+            storage.ReadStateAsync(TailState, this.GetGrainId(), tail, cancellationToken));
+        if (!single.RecordExists && !head.RecordExists && !tail.RecordExists)
+            return [];
+        var old = (single.State?.Items ?? []).Concat(tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
+            .DistinctBy(item => item.Id, StringComparer.Ordinal)
+            .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
+        foreach (var item in old)
+            items.Insert(item);
+        items.TrimToKeep();
+        var pending = (single.State?.Unconfirmed ?? []).Concat(head.State?.Unconfirmed ?? [])
+            .Where(id => items.TryGet(id, out _)).Distinct(StringComparer.Ordinal).ToList();
+        await items.Write(pending, cancellationToken);
+        foreach (var (state, row, from) in new[] { (single, SingleDocumentState, mainStorage), (head, HeadState, storage), (tail, TailState, storage) })
+        {
+            if (state.RecordExists)
+                await from.ClearStateAsync(row, this.GetGrainId(), state, cancellationToken);
+        }
+        LogCarriedOver(this.GetPrimaryKeyString(), items.Count);
+        return pending;
     }
 
     public async Task<ActivityView> Post(NewActivity activity)
@@ -99,10 +132,10 @@ public sealed partial class ActivityStreamGrain(
         view = new ActivityView(activity.Id, this.GetPrimaryKeyString(), activity.Kind, activity.SubjectId,
             activity.Summary, createdAt);
         items.Insert(view);
-        unconfirmed.Add(view.Id);
+        unpublished.Add(view.Id);
         foreach (var old in items.TrimToKeep())
         {
-            unconfirmed.Remove(old.Id);
+            unpublished.Remove(old.Id);
             unacknowledged.Remove(old.Id);
         }
         var acknowledged = Acknowledge(view);
@@ -115,26 +148,30 @@ public sealed partial class ActivityStreamGrain(
     async Task Acknowledge(ActivityView view)
     {
         await commit.Write();
-        await Enqueue([view.Id]);
+        await Publish([view.Id], repeat: false);
         unacknowledged.Remove(view.Id);
+    }
+
+    async Task Publish(IReadOnlyList<string> ids, bool repeat)
+    {
+        foreach (var id in ids)
+        {
+            if (!items.TryGet(id, out var item))
+                continue;
+            var lane = ActivityQueue.FanOutKey(item.UserId, item.Id, options.Value.FanOutLanes);
+            await this.PublishToQueue(ActivityQueue.FanOutNamespace, lane, item, repeat);
+            // In memory only; the next write (or the deactivation) stores it.
+            unpublished.Remove(id);
+            outboxUnsaved = true;
+        }
     }
 
     async Task Persist()
     {
         try
         {
-            await items.Write(
-                headItems =>
-                {
-                    head.State = new ActivityStreamState { Items = headItems, Unconfirmed = unconfirmed.ToList() };
-                    confirmationsUnsaved = false;
-                    return head.WriteStateAsync();
-                },
-                tailItems =>
-                {
-                    tail.State = new ActivityStreamState { Items = tailItems };
-                    return tail.WriteStateAsync();
-                });
+            outboxUnsaved = false;
+            await items.Write(unpublished);
         }
         catch (InconsistentStateException)
         {
@@ -148,86 +185,11 @@ public sealed partial class ActivityStreamGrain(
     public ValueTask<ActivityPage> Page(int limit, string? before) =>
         ValueTask.FromResult(items.Page(limit, before));
 
-    public Task ConfirmFannedOut(string activityId)
-    {
-        if (unconfirmed.Remove(activityId))
-            confirmationsUnsaved = true;
-        if (unconfirmed.Count == 0)
-            waiting.Clear();
-        return Task.CompletedTask;
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: activity stream carried over into pages ({Count} activities)")]
+    partial void LogCarriedOver(string userId, int count);
 
-    public ValueTask<bool> IsFannedOut(string activityId) =>
-        ValueTask.FromResult(items.TryGet(activityId, out _) && !unconfirmed.Contains(activityId));
-
-    async Task Enqueue(IReadOnlyList<string> ids)
-    {
-        // Registered first, so that an id the queue refused now is tried again too, and an activity whose
-        // fan-out and stream die together with their silo is queued again from a live one.
-        await RegisterRequeue();
-        var provider = this.GetStreamProvider(StreamProviders.Queue);
-        foreach (var id in ids)
-        {
-            if (items.TryGet(id, out var item))
-                await provider.GetStream<ActivityView>(ActivityQueue.FanOutStream(item, options.Value.FanOutLanes)).OnNextAsync(item);
-        }
-    }
-
-    async Task RegisterRequeue()
-    {
-        var registration = requeueRegistered ??= this.RegisterOrUpdateReminder(RequeueReminder,
-            options.Value.RequeueAfter, options.Value.RequeueAfter);
-        try
-        {
-            await registration;
-        }
-        catch
-        {
-            if (requeueRegistered == registration)
-                requeueRegistered = null; // the next post tries again
-            throw;
-        }
-    }
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != RequeueReminder)
-            return;
-        if (unconfirmed.Count > 0)
-        {
-            await RequeueUnconfirmed();
-            return;
-        }
-        // Nothing left to watch. A post that registers meanwhile only updates the row this removes, or
-        // makes this removal fail on its version: either way the reminder exists while it is needed.
-        requeueRegistered = null;
-        try
-        {
-            if (await this.GetReminder(RequeueReminder) is { } reminder && unconfirmed.Count == 0 && requeueRegistered is null)
-                await this.UnregisterReminder(reminder);
-        }
-        catch (Exception e)
-        {
-            LogReminderNotRemoved(e, this.GetPrimaryKeyString());
-        }
-    }
-
-    async Task RequeueUnconfirmed()
-    {
-        // Posts still being acknowledged queue their own message; ones whose acknowledgement failed do not.
-        var overdue = unconfirmed.Where(id => waiting.Contains(id) && !(unacknowledged.TryGetValue(id, out var running) && !running.IsCompleted)).ToList();
-        waiting = new HashSet<string>(unconfirmed, StringComparer.Ordinal);
-        if (overdue.Count == 0)
-            return;
-        LogRequeued(this.GetPrimaryKeyString(), overdue.Count);
-        await Enqueue(overdue);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: removing the idle re-queue reminder failed; its next tick tries again")]
-    partial void LogReminderNotRemoved(Exception exception, string userId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: {Count} activities had no confirmed fan-out in time and were queued again")]
-    partial void LogRequeued(string userId, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: storing the emptied outbox failed; the next activation publishes it once more")]
+    partial void LogOutboxNotCleared(Exception exception, string userId);
 }
 
 /// <summary>The queue that carries activities to the fan-out.</summary>
@@ -236,17 +198,14 @@ public static class ActivityQueue
     /// <summary>Stream namespace of posted activities, keyed by the author's id and a lane.</summary>
     public const string FanOutNamespace = "activity-fanout";
 
-    /// <summary>The queue stream of an activity: "{author}/{lane}", the lane a hash of the activity's id.
-    /// The queue delivers one event of a stream at a time and a fan-out holds it until every feed shows the
-    /// activity, so lanes let one author's fan-outs run side by side; a repeated activity takes the same lane.</summary>
-    public static StreamId FanOutStream(ActivityView activity, int lanes) =>
-        StreamId.Create(FanOutNamespace, FanOutKey(activity.UserId, activity.Id, lanes));
-
-    /// <summary>The key of the fan-out grain (and queue stream) that carries the activity.</summary>
+    /// <summary>The key of the fan-out grain (and queue stream) that carries the activity: "{author}/{lane}",
+    /// the lane a hash of the activity's id. The queue delivers one event of a stream at a time and a fan-out
+    /// holds its message until every feed has written the activity, so lanes let one author's fan-outs run
+    /// side by side; a repeated activity takes the same lane.</summary>
     public static string FanOutKey(string authorId, string activityId, int lanes) =>
         $"{authorId}/{Fnv1a(activityId) % (uint)lanes}";
 
-    // A hash that is the same in every process (string.GetHashCode is not), so a test or a re-queue
+    // A hash that is the same in every process (string.GetHashCode is not), so a test or a re-publication
     // from another silo finds the same lane.
     static uint Fnv1a(string text)
     {
@@ -257,14 +216,13 @@ public static class ActivityQueue
     }
 }
 
-/// <summary>A stream's head or tail document (the tail's <see cref="Unconfirmed"/> is empty), and the single
-/// JSON document streams were stored as before they were split.</summary>
+/// <summary>A stream as stored before pages: one JSON document (state "activity-stream" in
+/// <see cref="StorageNames.Main"/>), or a head and a tail document. Read only to carry it over.</summary>
 [GenerateSerializer]
 public sealed class ActivityStreamState
 {
-    /// <summary>Oldest first; a stored tail may still hold items that fell off (dropped when loaded).</summary>
     [Id(0)] public List<ActivityView> Items { get; set; } = [];
 
-    /// <summary>Ids of stored activities whose fan-out is not confirmed yet.</summary>
+    /// <summary>Ids of stored activities whose fan-out was not confirmed yet.</summary>
     [Id(1)] public List<string> Unconfirmed { get; set; } = [];
 }

@@ -52,10 +52,10 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
     }
 
     /// <summary>Hands the activity over for the given feeds; waits only while this silo already holds
-    /// <see cref="ActivityOptions.FanOutMaxPending"/> undelivered items.</summary>
-    public async Task<FeedDelivery> Deliver(IReadOnlyList<string> feedOwnerIds, ActivityView activity)
+    /// <see cref="ActivityOptions.FanOutMaxPending"/> undelivered items, or until <paramref name="cancellationToken"/>.</summary>
+    public async Task<FeedDelivery> Deliver(IReadOnlyList<string> feedOwnerIds, ActivityView activity, CancellationToken cancellationToken)
     {
-        await Admit(feedOwnerIds.Count).ConfigureAwait(false);
+        await Admit(feedOwnerIds.Count, cancellationToken).ConfigureAwait(false);
         var delivery = new FeedDelivery(feedOwnerIds.Count);
         lock (gate)
         {
@@ -210,19 +210,22 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
             LogRedelivering(feedOwnerId, entries.Count, error.Message);
     }
 
-    Task Admit(int count)
+    async Task Admit(int count, CancellationToken cancellationToken)
     {
+        TaskCompletionSource admitted;
         lock (gate)
         {
             if (admissions.Count == 0 && Fits(count))
             {
                 pending += count;
-                return Task.CompletedTask;
+                return;
             }
-            var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             admissions.Enqueue((count, admitted));
-            return admitted.Task;
         }
+        // A cancelled wait stays in the queue and is skipped when its turn comes (SettleUnderGate).
+        await using var _ = cancellationToken.Register(() => admitted.TrySetCanceled(cancellationToken));
+        await admitted.Task.ConfigureAwait(false);
     }
 
     // A delivery larger than the whole bound still goes, alone.
@@ -242,8 +245,8 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
         while (admissions.TryPeek(out var next) && Fits(next.Count))
         {
             admissions.Dequeue();
-            pending += next.Count;
-            next.Admitted.SetResult();
+            if (next.Admitted.TrySetResult())
+                pending += next.Count;
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Articles;
 
@@ -34,9 +35,7 @@ public sealed partial class ArticleGrain(
 
         // If this enqueue fails the caller gets an error and the saved version waits for the next
         // save to be rendered (the renderer always renders the newest source).
-        await this.GetStreamProvider(StreamProviders.Queue)
-            .GetStream<ArticleChanged>(StreamId.Create(ArticleStreams.Render, Slug))
-            .OnNextAsync(new ArticleChanged(Slug, article.Version));
+        await this.PublishToQueue(ArticleStreams.Render, Slug, new ArticleChanged(Slug, article.Version));
         LogSaved(Slug, article.Version);
         return new ArticleSaved(ArticleSaveOutcome.Saved, article.Version);
     }
@@ -72,9 +71,7 @@ public sealed partial class ArticleGrain(
         {
             // Queued before the page is written, so a failure between the two repeats the publication
             // (posting the activity is idempotent) rather than losing it.
-            await this.GetStreamProvider(StreamProviders.Queue)
-                .GetStream<ArticlePublished>(StreamId.Create(ArticleStreams.Published, Slug))
-                .OnNextAsync(new ArticlePublished(Slug, article.AuthorId!, article.Title));
+            await this.PublishToQueue(ArticleStreams.Published, Slug, new ArticlePublished(Slug, article.AuthorId!, article.Title));
             article.PublicationQueued = true;
         }
         article.Page = page;

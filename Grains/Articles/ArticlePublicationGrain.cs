@@ -1,4 +1,5 @@
 using OrleansScale.Activities;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Articles;
 
@@ -9,7 +10,7 @@ namespace OrleansScale.Articles;
 [ImplicitStreamSubscription(ArticleStreams.Published)]
 public sealed class ArticlePublicationGrain : QueueConsumerGrain<ArticlePublished>, IGrainWithStringKey
 {
-    protected override Task Consume(ArticlePublished published) =>
+    protected override Task Consume(ArticlePublished published, CancellationToken cancellationToken) =>
         GrainFactory.GetGrain<IActivityStreamGrain>(published.AuthorId).Post(new NewActivity(
             $"article:{published.Slug}", ActivityKinds.ArticlePublished, published.Slug, $"Published “{published.Title}”"));
 }

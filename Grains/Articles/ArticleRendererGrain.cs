@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansScale.Queue;
 using OrleansScale.Users;
 
 namespace OrleansScale.Articles;
@@ -16,13 +17,14 @@ public sealed partial class ArticleRendererGrain(
     ILogger<ArticleRendererGrain> logger)
     : QueueConsumerGrain<ArticleChanged>, IGrainWithStringKey
 {
-    protected override async Task Consume(ArticleChanged change)
+    protected override async Task Consume(ArticleChanged change, CancellationToken cancellationToken)
     {
         var article = GrainFactory.GetGrain<IArticleGrain>(change.Slug);
         var status = await article.GetStatus();
         if (status is null || status.RenderedVersion >= change.Version)
             return; // a repeated or overtaken event: a page at least this new is stored
 
+        cancellationToken.ThrowIfCancellationRequested();
         var source = (await article.GetSource())!;
         var author = await GrainFactory.GetGrain<IUserGrain>(source.AuthorId).GetProfile();
         var html = renderer.Render(source, author?.DisplayName ?? "Unknown author", clock.GetUtcNow());

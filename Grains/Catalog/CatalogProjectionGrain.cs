@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OrleansScale.Products;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Catalog;
 
@@ -11,13 +12,15 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
     : QueueConsumerGrain<ProductChanged>, ICatalogProjectionGrain
 {
     // A failure is thrown on, so the queue delivers the event again.
-    protected override Task Consume(ProductChanged change) => Apply(change);
+    protected override Task Consume(ProductChanged change, CancellationToken cancellationToken) => Apply(change, cancellationToken);
 
-    public async Task<bool> Apply(ProductChanged change)
+    public Task<bool> Apply(ProductChanged change) => Apply(change, CancellationToken.None);
+
+    async Task<bool> Apply(ProductChanged change, CancellationToken cancellationToken)
     {
         // The connection goes back to the pool before the invalidation: registries may need one to
         // activate, and holding ours while waiting on them could starve the pool.
-        var (applied, invalidate, oldCategory, lsn) = await Write(change);
+        var (applied, invalidate, oldCategory, lsn) = await Write(change, cancellationToken);
         if (!invalidate)
             return false;
         var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
@@ -27,10 +30,10 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
         return applied;
     }
 
-    async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn)> Write(ProductChanged change)
+    async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn)> Write(ProductChanged change, CancellationToken cancellationToken)
     {
-        await using var connection = await database.Primary.OpenConnectionAsync();
-        var row = await Current(connection, change.ProductId);
+        await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
+        var row = await Current(connection, change.ProductId, cancellationToken);
         if (row is { } stale && stale.Version > change.Version)
             return default; // an old event: the row already holds something newer, and listings were told then
 
@@ -44,30 +47,30 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
         }
         else
         {
-            var written = await Upsert(connection, change);
+            var written = await Upsert(connection, change, cancellationToken);
             if (written is null)
                 return default; // a newer version got there between our read and our write
             (applied, oldCategory) = (true, written.Value.OldCategory);
         }
 
         await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
-        var lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync())!;
+        var lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken))!;
         return (applied, true, oldCategory, lsn);
     }
 
-    static async Task<(long Version, string? PreviousCategory)?> Current(NpgsqlConnection connection, string id)
+    static async Task<(long Version, string? PreviousCategory)?> Current(NpgsqlConnection connection, string id, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT version, previous_category FROM catalog_product WHERE id = $1", connection)
         {
             Parameters = { new() { Value = id } },
         };
-        await using var reader = await command.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
             return null;
         return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
     }
 
-    async Task<(string? OldCategory, bool Written)?> Upsert(NpgsqlConnection connection, ProductChanged change)
+    async Task<(string? OldCategory, bool Written)?> Upsert(NpgsqlConnection connection, ProductChanged change, CancellationToken cancellationToken)
     {
         var currency = options.Value.ReferenceCurrency;
         var price = change.Prices.FirstOrDefault(p => p.Currency == currency);
@@ -100,8 +103,8 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
                 new() { Value = change.UpdatedAt },
             },
         };
-        await using var reader = await command.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
             return null;
         return (reader.IsDBNull(0) ? null : reader.GetString(0), true);
     }

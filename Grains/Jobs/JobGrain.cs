@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Jobs;
 
@@ -29,9 +30,7 @@ public sealed partial class JobGrain(
         {
             // Written before it is queued, so the worker always finds the job; a failure here leaves it
             // unqueued, and the next Enqueue (a repeated request) queues it.
-            await this.GetStreamProvider(StreamProviders.Queue)
-                .GetStream<JobQueued>(StreamId.Create(JobStreams.Namespace, Id))
-                .OnNextAsync(new JobQueued(Id));
+            await this.PublishToQueue(JobStreams.Namespace, Id, new JobQueued(Id));
             s.Queued = true;
             await Persist();
             LogQueued(Id, s.Kind, s.OwnerId!);

@@ -8,7 +8,10 @@ public interface IJobHandler
     Task<string> Run(JobContext job);
 }
 
-public sealed record JobContext(string JobId, string OwnerId, string Input, int Attempt, Func<int, Task> ReportProgress);
+/// <param name="Cancellation">Fires at the queue's deadline for one delivery (<c>Queue:ConsumerTimeout</c>); the attempt
+/// then counts as failed and the job is tried again later.</param>
+public sealed record JobContext(string JobId, string OwnerId, string Input, int Attempt, Func<int, Task> ReportProgress,
+    CancellationToken Cancellation);
 
 /// <summary>A failure whose message is meant for the job's owner; any other exception is logged and
 /// reported as an internal error, so no exception detail reaches a client.</summary>

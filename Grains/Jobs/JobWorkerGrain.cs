@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Jobs;
 
@@ -16,7 +17,7 @@ public sealed partial class JobWorkerGrain(
     ILogger<JobWorkerGrain> logger)
     : QueueConsumerGrain<JobQueued>, IGrainWithStringKey
 {
-    protected override async Task Consume(JobQueued queued)
+    protected override async Task Consume(JobQueued queued, CancellationToken cancellationToken)
     {
         var job = GrainFactory.GetGrain<IJobGrain>(queued.JobId);
         var maxAttempts = options.Value.MaxAttempts;
@@ -34,7 +35,7 @@ public sealed partial class JobWorkerGrain(
             {
                 var handler = services.GetKeyedService<IJobHandler>(attempt.Kind)
                     ?? throw new JobFailedException($"This cluster runs no jobs of kind '{attempt.Kind}'.");
-                var result = await handler.Run(new JobContext(queued.JobId, attempt.OwnerId, attempt.Input, attempt.Number, job.ReportProgress));
+                var result = await handler.Run(new JobContext(queued.JobId, attempt.OwnerId, attempt.Input, attempt.Number, job.ReportProgress, cancellationToken));
                 await job.Succeed(result);
                 return;
             }
@@ -42,8 +43,9 @@ public sealed partial class JobWorkerGrain(
             {
                 error = e.Message;
             }
-            catch (Exception e)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                // (At the queue's deadline the delivery fails instead, and the job is tried again later.)
                 LogAttemptFailed(e, queued.JobId, attempt.Number);
                 error = "An internal error occurred.";
             }
@@ -52,7 +54,7 @@ public sealed partial class JobWorkerGrain(
             await job.Fail(final ? GaveUp(maxAttempts, error) : error, final);
             if (final)
                 return;
-            await Task.Delay(options.Value.RetryDelay * attempt.Number);
+            await Task.Delay(options.Value.RetryDelay * attempt.Number, cancellationToken);
         }
     }
 

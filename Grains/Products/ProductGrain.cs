@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
-using Orleans.Streams;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Products;
 
@@ -21,6 +21,9 @@ public sealed partial class ProductGrain(
     /// <summary>How many of the newest reviews the aggregate carries.</summary>
     public const int RecentReviews = 20;
 
+    /// <summary>How many changes may wait in the outbox for the queue before the product refuses changes.</summary>
+    public const int MaxUnpublishedChanges = 20;
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -28,6 +31,8 @@ public sealed partial class ProductGrain(
 
     // Rendered once per change and handed out as is: reads do no serialisation of the aggregate.
     ProductSnapshot? snapshot;
+    // Published since the last write: the stored outbox still holds events that are on the queue.
+    bool outboxUnsaved;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +42,7 @@ public sealed partial class ProductGrain(
         // out again; consumers recognise repeats by version.
         if (state.State.Outbox.Count > 0)
         {
-            await PublishOutbox();
+            await PublishOutbox(repeat: true);
             // Published events leave the outbox in memory only (storage catches up with the next change),
             // so without this write every later activation of an unchanged product would publish its
             // last change again: a queue message and two consumer activations per product read after
@@ -47,11 +52,19 @@ public sealed partial class ProductGrain(
         }
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Otherwise the next activation would publish the last change again.
+        if (outboxUnsaved && state.State.Outbox.Count == 0)
+            await ForgetPublished();
+    }
+
     async Task ForgetPublished()
     {
         try
         {
             await state.WriteStateAsync();
+            outboxUnsaved = false;
         }
         catch (Exception e)
         {
@@ -67,6 +80,7 @@ public sealed partial class ProductGrain(
     {
         if (state.State.Version != 0)
             return null;
+        await EnsureOutboxRoom();
         var now = clock.GetUtcNow();
         state.State.Details = details;
         state.State.CreatedAt = now;
@@ -80,6 +94,7 @@ public sealed partial class ProductGrain(
             return new ProductWrite(ProductWriteOutcome.NotFound, null);
         if (expectedVersion is { } expected && expected != state.State.Version)
             return new ProductWrite(ProductWriteOutcome.VersionMismatch, snapshot);
+        await EnsureOutboxRoom();
         state.State.Details = details;
         await Commit(clock.GetUtcNow(), newReview: null);
         return new ProductWrite(ProductWriteOutcome.Done, snapshot);
@@ -91,6 +106,7 @@ public sealed partial class ProductGrain(
             return ProductWriteOutcome.NotFound;
         if (expectedVersion is { } expected && expected != state.State.Version)
             return ProductWriteOutcome.VersionMismatch;
+        await EnsureOutboxRoom();
         // A tombstone, not a cleared row: the version keeps growing, so the projection orders the delete
         // after every earlier change, and the id is never reused.
         state.State.Deleted = true;
@@ -102,6 +118,7 @@ public sealed partial class ProductGrain(
     {
         if (snapshot is null)
             return new ReviewWrite(ReviewOutcome.NotFound, null);
+        await EnsureOutboxRoom();
         var s = state.State;
         var claims = GrainFactory.GetGrain<IReviewClaimGrain>($"{this.GetPrimaryKeyString()}/{review.UserId}");
         if (await claims.Get() is { } claim && await IsStored(claim))
@@ -169,17 +186,32 @@ public sealed partial class ProductGrain(
         try
         {
             await state.WriteStateAsync();
+            outboxUnsaved = false;
         }
         catch
         {
-            // Storage refused the write: forget the in-memory change so memory never runs ahead of storage.
+            // Storage refused the write: forget the in-memory change so memory never runs ahead of storage
+            // (and never write it on deactivation either).
+            outboxUnsaved = false;
             DeactivateOnIdle();
             snapshot = null;
             throw;
         }
         snapshot = s.Deleted ? null : Render();
         await AnnounceToNearCaches(s.Version);
-        await PublishOutbox();
+        await PublishOutbox(repeat: false);
+    }
+
+    /// <summary>A product whose changes cannot be queued stops taking changes rather than let its outbox, and
+    /// so its document, grow: the change is refused before anything is changed.</summary>
+    async Task EnsureOutboxRoom()
+    {
+        if (state.State.Outbox.Count < MaxUnpublishedChanges)
+            return;
+        await PublishOutbox(repeat: false);
+        if (state.State.Outbox.Count >= MaxUnpublishedChanges)
+            throw new QueueUnavailableException(
+                $"Product {this.GetPrimaryKeyString()} holds {state.State.Outbox.Count} changes that could not be queued yet.");
     }
 
     /// <summary>Before the write is acknowledged, the API processes drop their copies, so that a read
@@ -198,18 +230,19 @@ public sealed partial class ProductGrain(
         }
     }
 
-    async Task PublishOutbox()
+    /// <param name="repeat">The events come from the stored outbox of an earlier activation, which may have
+    /// published them already.</param>
+    async Task PublishOutbox(bool repeat)
     {
-        var stream = this.GetStreamProvider(StreamProviders.Queue)
-            .GetStream<ProductChanged>(StreamId.Create(ProductChanges.Namespace, this.GetPrimaryKeyString()));
         try
         {
             while (state.State.Outbox.Count > 0)
             {
-                await stream.OnNextAsync(state.State.Outbox[0]);
-                // Removed in memory only; storage catches up with the next write. A reactivation before
-                // then publishes it again, which the consumers tolerate.
+                await this.PublishToQueue(ProductChanges.Namespace, this.GetPrimaryKeyString(), state.State.Outbox[0], repeat);
+                // Removed in memory only; storage catches up with the next write or the deactivation. A
+                // reactivation after a crash publishes it again, which the consumers tolerate.
                 state.State.Outbox.RemoveAt(0);
+                outboxUnsaved = true;
             }
         }
         catch (Exception e)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansScale.Activities;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Products;
 
@@ -12,7 +13,7 @@ namespace OrleansScale.Products;
 public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> logger)
     : QueueConsumerGrain<ProductChanged>, IGrainWithStringKey
 {
-    protected override async Task Consume(ProductChanged change)
+    protected override async Task Consume(ProductChanged change, CancellationToken cancellationToken)
     {
         if (change.NewReview is not { } review)
             return;

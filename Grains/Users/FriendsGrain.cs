@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 using OrleansScale.Activities;
+using OrleansScale.Queue;
 
 namespace OrleansScale.Users;
 
@@ -141,8 +142,12 @@ public sealed partial class FriendsGrain(
         LogRepaired(Me, otherId, friends);
     }
 
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<FriendshipCheck>().ResumeAsync((_, _) => RunPendingChecks(CancellationToken.None));
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        var deliveries = ServiceProvider.GetRequiredService<QueueDeliveries>();
+        await handleFactory.Create<FriendshipCheck>().ResumeAsync((_, _) =>
+            deliveries.Run(handleFactory.StreamId, nameof(FriendsGrain), RunPendingChecks));
+    }
 
     /// <summary>Makes the other side of every recorded pair agree with this side. Never interleaves with
     /// Befriend or Unfriend (stream deliveries and this timer do not), so it sees finished changes only.</summary>
@@ -164,10 +169,7 @@ public sealed partial class FriendsGrain(
         repairTimer ??= this.RegisterGrainTimer(RunPendingChecks,
             new GrainTimerCreationOptions(dueTime, options.Value.RepairAfter) { KeepAlive = true });
 
-    Task QueueCheck(string otherId) =>
-        this.GetStreamProvider(StreamProviders.Queue)
-            .GetStream<FriendshipCheck>(StreamId.Create(FriendshipCheck.Namespace, Me))
-            .OnNextAsync(new FriendshipCheck(otherId));
+    Task QueueCheck(string otherId) => this.PublishToQueue(FriendshipCheck.Namespace, Me, new FriendshipCheck(otherId));
 
     async Task Persist()
     {

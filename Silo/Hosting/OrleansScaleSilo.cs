@@ -43,6 +43,8 @@ public static class OrleansScaleSilo
             {
                 o.Invariant = PostgresConnection.Invariant;
                 o.ConnectionString = connectionString;
+                // Pages that fell off are deleted, not kept as empty rows.
+                o.DeleteStateOnClear = true;
             });
             silo.Services.AddOptions<AdoNetGrainStorageOptions>(binary)
                 .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
@@ -54,13 +56,11 @@ public static class OrleansScaleSilo
             o.ConnectionString = connectionString;
         });
         silo.AddQueueStreams(configuration, connectionString);
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = PostgresConnection.Invariant;
-            o.ConnectionString = connectionString;
-        });
-        silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Reminders"));
 
+        // The timeout of every grain call a silo makes, the pulling agents' deliveries to queue consumers
+        // among them; the queue's consumer timeout must fit inside it (QueueOptionsValidator).
+        silo.Services.AddOptions<SiloMessagingOptions>().Configure(o =>
+            o.ResponseTimeout = configuration.GetValue("Orleans:GrainCallTimeout", TimeSpan.FromSeconds(30)));
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(FastFailureDetection.Apply)
             .Bind(configuration.GetSection(FastFailureDetection.Section));
@@ -86,7 +86,6 @@ public static class OrleansScaleSilo
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidator>();
         silo.Services.AddSingleton<FeedDeliveryBuffer>();
-        silo.Services.AddSingleton<FanOutConfirmations>();
         return silo;
     }
 

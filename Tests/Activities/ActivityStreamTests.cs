@@ -53,18 +53,18 @@ public sealed class ActivityStreamTests(ActivityStreamFixture fixture) : IClassF
         Assert.All(views[1..], v => Assert.True(v.CreatedAt > views[0].CreatedAt));
         Assert.Equal(views.Length, views.Select(v => v.CreatedAt).Distinct().Count());
         Assert.Equal(views[7], await stream.Post(posts[7]));
-        await Await.Until(() => Task.WhenAll(views.Select(v => stream.IsFannedOut(v.Id).AsTask())),
-            done => done.All(d => d), Patience, "every post's fan-out (each was queued)");
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "every post's fan-out (each was queued)");
         var expected = views.OrderByDescending(v => v.CreatedAt).ToList();
         Assert.Equal(expected, await All(stream));
 
         await Reactivate(stream);
         Assert.Equal(expected, await All(stream));
-        Assert.True(await stream.IsFannedOut(views[^1].Id));
+        // Its outbox was stored emptied when it deactivated: the new activation queues nothing again.
+        Assert.Equal(0, await QueueProbe.Queued(fixture.Database));
     }
 
     [Fact]
-    public async Task A_stream_that_spills_into_its_tail_keeps_the_newest_1000_after_reactivation()
+    public async Task A_stream_of_1150_posts_keeps_the_newest_1000_in_its_pages_after_reactivation()
     {
         var author = await TestUsers.Create(Grains);
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
@@ -80,26 +80,33 @@ public sealed class ActivityStreamTests(ActivityStreamFixture fixture) : IClassF
         Assert.True(stored.Zip(stored.Skip(1)).All(pair => pair.First.CreatedAt > pair.Second.CreatedAt));
     }
 
-    [Fact]
-    public async Task A_stream_stored_as_one_document_before_the_split_is_carried_over()
+    [Theory]
+    [InlineData(StorageNames.Main, "activity-stream")]   // one JSON document
+    [InlineData(StorageNames.Streams, "stream-head")]   // a head and a tail: the head holds the unconfirmed ids
+    public async Task A_stream_stored_in_an_earlier_format_is_carried_over_and_its_unconfirmed_fan_out_delivered(string storageName, string stateName)
     {
         var author = await TestUsers.Create(Grains);
+        var reader = await TestUsers.Create(Grains);
+        await TestUsers.Befriend(Grains, author, [reader]);
         var old = Enumerable.Range(0, 30).Select(i => new ActivityView($"old:{Guid.NewGuid():N}", author,
             ActivityKinds.ReviewCreated, "product-1", "wrote a review", DateTimeOffset.UtcNow.AddMinutes(i - 60))).ToList();
         var storage = fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services
-            .GetRequiredKeyedService<IGrainStorage>(StorageNames.Main);
-        await storage.WriteStateAsync("activity-stream", GrainId.Create("activity-stream", author),
+            .GetRequiredKeyedService<IGrainStorage>(storageName);
+        await storage.WriteStateAsync(stateName, GrainId.Create("activity-stream", author),
             new GrainState<ActivityStreamState>(new ActivityStreamState { Items = old, Unconfirmed = [old[^1].Id] }));
 
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
         var posted = await stream.Post(Feeds.Review());
         var expected = old.Append(posted).Reverse().ToList();
         Assert.Equal(expected, await All(stream));
-        // The old document's unconfirmed activity is queued again and confirmed.
-        await Await.Until(() => stream.IsFannedOut(old[^1].Id).AsTask(), done => done, Patience, "the carried-over fan-out");
+        // The old format's unconfirmed activity is queued again and reaches the friend's feed.
+        await Feeds.AwaitEverywhere(Grains, [reader], old[^1].Id, Patience);
 
         await Reactivate(stream);
         Assert.Equal(expected, await All(stream));
+        var leftOver = new GrainState<ActivityStreamState>(new ActivityStreamState());
+        await storage.ReadStateAsync(stateName, GrainId.Create("activity-stream", author), leftOver);
+        Assert.False(leftOver.RecordExists, "the old document should be deleted once carried over");
     }
 
     static async Task<List<ActivityView>> All(IActivityStreamGrain stream)

@@ -4,15 +4,16 @@ using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Activities;
 
-/// <summary>Fan-out in small batches, so it is still running when the test kills its silo, and a short
-/// queue visibility timeout, so messages taken by the dead silo come back in seconds, not a minute.</summary>
+/// <summary>Fan-out in small batches, so it is still running when the test kills its silo, and short queue
+/// timeouts (<see cref="QueueProbe.ShortTimeouts"/>), so messages taken by the dead silo come back in seconds.
+/// Feeds write after 100 ms, so that the fan-out's wait for their writes fits its 3 s deadline.</summary>
 public sealed class FanOutFailoverFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-    [
-        new("Activities:FanOutBatchSize", "50"),
-        new("Queue:VisibilityTimeout", "00:00:05"),
-    ];
+        QueueProbe.ShortTimeouts.Concat([
+            new("Activities:FanOutBatchSize", "50"),
+            new("Activities:FeedFlushInterval", "00:00:00.100"),
+        ]);
 }
 
 public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassFixture<FanOutFailoverFixture>

@@ -6,18 +6,12 @@ using OrleansScale.Tests.Users;
 namespace OrleansScale.Tests.Activities;
 
 /// <summary>Feeds write 100 ms after a change, except the feeds a test holds (<see cref="HeldWrites.Feeds"/>).
-/// A fan-out whose silo was killed comes back in seconds: before it returned to the queue, through a short
-/// queue visibility timeout; after (every feed showed it), through the author's stream, which re-queues
-/// unconfirmed activities after 2 s on a 1 s reminder.</summary>
+/// The queue's timeouts are short (<see cref="QueueProbe.ShortTimeouts"/>), so the messages of a killed silo
+/// come back in seconds.</summary>
 public sealed class FeedWriteBehindFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-    [
-        new("Activities:FeedFlushInterval", "00:00:00.100"),
-        new("Queue:VisibilityTimeout", "00:00:05"),
-        new("Activities:RequeueAfter", "00:00:02"),
-        new("Reminders:MinimumReminderPeriod", "00:00:01"),
-    ];
+        QueueProbe.ShortTimeouts.Append(new("Activities:FeedFlushInterval", "00:00:00.100"));
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
         builder.AddSiloBuilderConfigurator<HeldWrites.OfFeeds>();
@@ -29,11 +23,12 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
     IGrainFactory Grains => fixture.Cluster.Client;
 
     [Fact]
-    public async Task Fan_out_is_confirmed_only_after_every_feed_has_written_it()
+    public async Task A_fan_out_keeps_its_queue_message_until_every_feed_has_written_it()
     {
         var author = await TestUsers.Create(Grains);
         var friends = await TestUsers.Create(Grains, 3);
         await TestUsers.Befriend(Grains, author, friends);
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the friendships' own queued work");
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
         HeldWrites.Feeds.Hold(friends[0]);
         ActivityView view;
@@ -42,15 +37,15 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
             view = await stream.Post(Feeds.Review());
             // Readers see it everywhere before it is written everywhere ...
             await Feeds.AwaitEverywhere(Grains, friends, view.Id, Patience);
-            // ... and the fan-out is not confirmed while one feed has not written it.
-            Assert.False(await stream.IsFannedOut(view.Id));
+            // ... and the queue keeps the fan-out's message while one feed has not written it.
+            Assert.Equal(1, await QueueProbe.Queued(fixture.Database));
         }
         finally
         {
             HeldWrites.Feeds.Release(friends[0]);
         }
 
-        await Await.Until(() => stream.IsFannedOut(view.Id).AsTask(), done => done, Patience, "the fan-out's confirmation");
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-out, once every feed wrote the activity");
     }
 
     [Fact]
@@ -59,6 +54,7 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
         var author = await TestUsers.Create(Grains);
         var reader = await TestUsers.Create(Grains);
         await TestUsers.Befriend(Grains, author, [reader]);
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the friendship's own queued work");
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
         HeldWrites.Feeds.Hold(reader);
         ActivityView view;
@@ -72,14 +68,14 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
             // The feed's activation died with the item unwritten (its writes are held): a new activation
             // can only have it from a redelivery.
             await Feeds.AwaitEverywhere(Grains, [reader], view.Id, Patience);
-            Assert.False(await stream.IsFannedOut(view.Id));
+            Assert.Equal(1, await QueueProbe.Queued(fixture.Database));
         }
         finally
         {
             HeldWrites.Feeds.Release(reader);
         }
 
-        await Await.Until(() => stream.IsFannedOut(view.Id).AsTask(), done => done, Patience, "the fan-out's confirmation");
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-out, once the feed wrote the activity");
         Assert.Single(await Feeds.All(Grains, reader), a => a.Id == view.Id);
     }
 }

@@ -8,19 +8,18 @@ using OrleansScale.Tests.Hosting;
 namespace OrleansScale.Tests.Jobs;
 
 /// <summary>A cluster whose silos also run <see cref="GateJob"/>, a job kind the test holds and
-/// releases, and whose queue hands out unconfirmed messages again after 5 s (not 1 min), so a job
-/// whose silo died resumes within the test's patience. Exports hold at most one article, so an
+/// releases, and whose queue hands out a dead silo's messages again after 16 s (not 5 min,
+/// <see cref="QueueProbe.ShortTimeouts"/>), so a job whose silo died resumes within the test's patience. Exports hold at most one article, so an
 /// export of a user with two fails on every attempt. Exports of users the test holds
 /// (<see cref="HeldExports"/>) wait for the test before they run.</summary>
 public class JobsFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-    [
-        new("Queue:VisibilityTimeout", "00:00:05"),
-        new("Jobs:MaxAttempts", "3"),
-        new("Jobs:RetryDelay", "00:00:00.200"),
-        new("Exports:MaxArticles", "1"),
-    ];
+        QueueProbe.ShortTimeouts.Concat([
+            new("Jobs:MaxAttempts", "3"),
+            new("Jobs:RetryDelay", "00:00:00.200"),
+            new("Exports:MaxArticles", "1"),
+        ]);
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
         builder.AddSiloBuilderConfigurator<GateJobConfigurator>();
