@@ -1,0 +1,43 @@
+namespace OrleansScale.Bench.ClusterLoad.Queue;
+
+/// <summary>A namespace's counters over a stretch of the run. Amplification is Δpublished / Δproduced:
+/// how many queue messages each message the application produced became.</summary>
+public sealed record NamespaceChange(string Namespace, long? Produced, long? Published, long? Delivered, long? Failed)
+{
+    public double? Amplification => Produced is > 0 && Published is { } published ? (double)published / Produced.Value : null;
+}
+
+/// <summary>What changed in the queue between two snapshots (a phase's start and end, say).</summary>
+public sealed record QueueChange(QueueSnapshot? From, QueueSnapshot? To)
+{
+    public long? DeadLettersAdded => To?.DeadLetters - From?.DeadLetters;
+
+    /// <summary>Per namespace present at the end; a counter missing at either end is null.</summary>
+    public IReadOnlyList<NamespaceChange> Namespaces => (To?.Namespaces ?? []).Select(end =>
+    {
+        var start = From?.Namespaces.FirstOrDefault(n => n.Namespace == end.Namespace);
+        return new NamespaceChange(end.Namespace, end.Produced - start?.Produced, end.Published - start?.Published,
+            end.Delivered - start?.Delivered, end.Failed - start?.Failed);
+    }).ToList();
+
+    /// <summary>Lines for a phase summary: depth and age at both ends, dead letters, namespaces.</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return $"queue: depth {Show(From?.Depth)} -> {Show(To?.Depth)}, leased {Show(To?.Leased)}, " +
+                     $"oldest age {Show(From?.OldestAgeSeconds)} -> {Show(To?.OldestAgeSeconds)} s, backpressure {Show(To?.BackpressureActive)}";
+        var reasons = To?.DeadLettersByReason is { Count: > 0 } byReason
+            ? " [" + string.Join(", ", byReason.Select(r => $"{r.Key} {r.Value}")) + "]" : "";
+        yield return $"dead letters: {Show(To?.DeadLetters)} (+{Show(DeadLettersAdded)} in this phase){reasons}";
+        foreach (var n in Namespaces)
+            yield return $"  {n.Namespace}: produced +{Show(n.Produced)}, published +{Show(n.Published)}, amplification {Show(n.Amplification)}, " +
+                         $"delivered +{Show(n.Delivered)}, failed +{Show(n.Failed)}";
+        if (To is not null && To.Namespaces.Count == 0)
+            yield return "  (no per-namespace counters reported)";
+    }
+
+    static string Show(long? value) => value?.ToString("N0") ?? "n/a";
+
+    static string Show(double? value) => value?.ToString("0.0#") ?? "n/a";
+
+    static string Show(bool? value) => value switch { true => "on", false => "off", null => "n/a" };
+}
