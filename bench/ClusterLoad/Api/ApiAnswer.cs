@@ -7,6 +7,11 @@ namespace OrleansScale.Bench.ClusterLoad.Api;
 /// or refused connection).</summary>
 public sealed class ApiAnswer
 {
+    /// <summary>The title of the 503 the API answers when a grain call fails (Client.Api's
+    /// ApiExceptionHandler). It carries Retry-After like load shedding does, so by the rule it counts as
+    /// shed; reports name it, since it is a failure rather than a refusal.</summary>
+    public const string ClusterUnavailableTitle = "The cluster is unavailable. Try again shortly.";
+
     public static readonly ApiAnswer TimedOut = new(0, [], false, OutcomeKind.Timeout);
     public static readonly ApiAnswer ConnectionFailed = new(0, [], false, OutcomeKind.Reset);
 
@@ -37,7 +42,7 @@ public sealed class ApiAnswer
         else if (HasRetryAfter && Status is 503 or 429)
             outcome = Outcome.Shed(ProblemTitle() ?? $"status {Status}");
         else if (Status >= 500)
-            outcome = new Outcome(OutcomeKind.Failed5xx, $"status {Status}: {ProblemTitle()}");
+            outcome = new Outcome(OutcomeKind.Failed5xx, $"status {Status}: {ProblemTitle() ?? "(no problem details)"}");
         else
         {
             outcome = default;

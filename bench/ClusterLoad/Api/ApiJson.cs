@@ -12,7 +12,7 @@ public sealed record PriceBody(string Currency, decimal Amount);
 
 public sealed record ProductBody(string Name, string Description, string Category, PriceBody[] Prices, string[] Pictures);
 
-public sealed record RatingDocument(double Average, int Count);
+public sealed record RatingDocument(int Count);
 
 public sealed record ProductDocument(string Id, string Name, long Version, RatingDocument? Rating);
 

@@ -45,7 +45,8 @@ public static class Usage
           --rate R                required: the sustainable write rate (from ramp)
           --multiple 2            offered write rate = multiple x rate
           --duration 10m          of the overload
-          --quiet 30s             reads alone before it, for the quiet product-read p99
+          --warmup 10s            reads alone first, reported but not counted: start-up is not load
+          --quiet 30s             then reads alone for the quiet product-read p99
         import
           --clients 32 --products 10000 --reviewers 10
           --settle 60s            after the drain, watch this long: nothing should be queued

@@ -37,8 +37,8 @@ public sealed class OperationStats(string name, OperationGroup group, double off
     public long Failed => this[OutcomeKind.Failed5xx] + this[OutcomeKind.Timeout] + this[OutcomeKind.Reset];
     public long Served => this[OutcomeKind.Ok] + this[OutcomeKind.Wrong];
 
-    /// <summary>Wrong answers, lost writes and driver errors by kind and what was wrong (the detail up to
-    /// its first colon), most frequent first.</summary>
+    /// <summary>Wrong answers, lost writes, server errors and driver errors by kind and what was wrong
+    /// (the detail up to its first colon; for a 5xx its status), most frequent first.</summary>
     public IEnumerable<KeyValuePair<string, long>> ProblemReasons => wrongReasons.OrderByDescending(r => r.Value);
 
     /// <summary>A few of those in full, for whoever has to find out why.</summary>
@@ -62,7 +62,7 @@ public sealed class OperationStats(string name, OperationGroup group, double off
         }
         switch (outcome.Kind)
         {
-            case OutcomeKind.Wrong or OutcomeKind.Lost or OutcomeKind.DriverError:
+            case OutcomeKind.Wrong or OutcomeKind.Lost or OutcomeKind.DriverError or OutcomeKind.Failed5xx:
                 var detail = outcome.Detail ?? "(no detail)";
                 var colon = detail.IndexOf(':');
                 wrongReasons.AddOrUpdate($"{outcome.Kind}: {(colon > 0 ? detail[..colon] : detail)}", 1, (_, n) => n + 1);

@@ -60,8 +60,15 @@ public static class SummaryJson
             ["notSentCap"] = operations.Sum(o => o.NotSentCap),
             ["keyBusy"] = Sum(OutcomeKind.KeyBusy),
             ["driverErrors"] = Sum(OutcomeKind.DriverError),
+            ["shedByTitle"] = new JsonObject(ShedByTitle(operations).Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value))),
         };
     }
+
+    /// <summary>Shed answers by problem title over all operations: a 503 with Retry-After is shedding by
+    /// rule, but the API gives one with the same header when a grain call fails, and only the title tells.</summary>
+    public static IEnumerable<KeyValuePair<string, long>> ShedByTitle(IEnumerable<OperationStats> operations) =>
+        operations.SelectMany(o => o.ShedTitles).GroupBy(t => t.Key)
+            .Select(g => KeyValuePair.Create(g.Key, g.Sum(t => t.Value))).OrderByDescending(t => t.Value);
 
     public static JsonObject? Latency(LatencyHistogram histogram) => histogram.Count == 0 ? null : new JsonObject
     {

@@ -20,19 +20,21 @@ public sealed record QueueChange(QueueSnapshot? From, QueueSnapshot? To)
             end.Delivered - start?.Delivered, end.Failed - start?.Failed);
     }).ToList();
 
-    /// <summary>Lines for a phase summary: depth and age at both ends, dead letters, namespaces.</summary>
+    /// <summary>Lines for a phase summary: depth and age at both ends, dead letters, namespaces. What the
+    /// cluster does not report is said once, not shown as a row of n/a.</summary>
     public IEnumerable<string> Describe()
     {
-        yield return $"queue: depth {Show(From?.Depth)} -> {Show(To?.Depth)}, leased {Show(To?.Leased)}, " +
-                     $"oldest age {Show(From?.OldestAgeSeconds)} -> {Show(To?.OldestAgeSeconds)} s, backpressure {Show(To?.BackpressureActive)}";
+        if (new[] { From, To }.Any(s => s?.Depth is not null || s?.OldestAgeSeconds is not null || s?.Leased is not null))
+            yield return $"queue: depth {Show(From?.Depth)} -> {Show(To?.Depth)}, leased {Show(To?.Leased)}, " +
+                         $"oldest age {Show(From?.OldestAgeSeconds)} -> {Show(To?.OldestAgeSeconds)} s, backpressure {Show(To?.BackpressureActive)}";
+        else
+            yield return "queue: depth, leased and oldest age not reported by the cluster";
         var reasons = To?.DeadLettersByReason is { Count: > 0 } byReason
             ? " [" + string.Join(", ", byReason.Select(r => $"{r.Key} {r.Value}")) + "]" : "";
         yield return $"dead letters: {Show(To?.DeadLetters)} (+{Show(DeadLettersAdded)} in this phase){reasons}";
         foreach (var n in Namespaces)
             yield return $"  {n.Namespace}: produced +{Show(n.Produced)}, published +{Show(n.Published)}, amplification {Show(n.Amplification)}, " +
                          $"delivered +{Show(n.Delivered)}, failed +{Show(n.Failed)}";
-        if (To is not null && To.Namespaces.Count == 0)
-            yield return "  (no per-namespace counters reported)";
     }
 
     static string Show(long? value) => value?.ToString("N0") ?? "n/a";

@@ -12,8 +12,8 @@ namespace OrleansScale.Bench.ClusterLoad.Scenarios;
 /// sustainable write rate, then no load at all while the queue drains, then the end checks. What it
 /// answers: how much slower do reads get, is anything wrong or lost, how long is the backlog.</summary>
 public sealed class OverloadScenario(
-    SetupSettings setup, LoadMix mix, double sustainableRate, double multiple, TimeSpan duration, TimeSpan quietDuration,
-    (TimeSpan StableFor, TimeSpan Limit) drain) : IScenario
+    SetupSettings setup, LoadMix mix, double sustainableRate, double multiple, TimeSpan duration, TimeSpan warmup,
+    TimeSpan quietDuration, (TimeSpan StableFor, TimeSpan Limit) drain) : IScenario
 {
     public static OverloadScenario FromCommandLine(CommandLine commandLine) => new(
         MixedWorkload.ReadSetup(commandLine),
@@ -23,12 +23,23 @@ public sealed class OverloadScenario(
             : rate,
         commandLine.Double("multiple", 2, min: 0.01),
         commandLine.Duration("duration", TimeSpan.FromMinutes(10)),
+        commandLine.Duration("warmup", TimeSpan.FromSeconds(10)),
         commandLine.Duration("quiet", TimeSpan.FromSeconds(30)),
         MixedWorkload.ReadDrain(commandLine));
 
     public async Task RunAsync(Run run, CancellationToken stop)
     {
         var work = await MixedWorkload.SetUpAsync(run, setup, mix, stop);
+
+        // The first seconds after setup are slow for reasons that are not load (tiered JIT in the API and
+        // silos, first reads of each grain): a quiet baseline that included them would make the overload
+        // look better than it is.
+        if (warmup > TimeSpan.Zero)
+        {
+            var warming = run.BeginPhase("warmup", mix.Describe(0) + " (not counted)");
+            await run.RunLoadAsync(warming, work.Load(0), warmup, stop);
+            await run.ReportAsync(warming);
+        }
 
         var quiet = run.BeginPhase("quiet", mix.Describe(0) + " (the baseline)");
         await run.RunLoadAsync(quiet, work.Load(0), quietDuration, stop);

@@ -88,11 +88,14 @@ public sealed class Run : IAsyncDisposable
                       $"(5xx {totals["failed5xx"]}, timeout {totals["timeout"]}, reset {totals["reset"]}), shed {totals["shed"]}, " +
                       $"not sent {totals["notSentCap"]} (client cap) + {totals["keyBusy"]} (no free key)" +
                       (Queue.FailedPolls > 0 ? $"; {Queue.FailedPolls} polls of /api/cluster failed" : ""));
+        foreach (var (shedTitle, count) in SummaryJson.ShedByTitle(phases.SelectMany(p => p.Operations)))
+            Out.WriteLine($"  shed {count} x \"{shedTitle}\"" + (shedTitle == ApiAnswer.ClusterUnavailableTitle
+                ? ": the API's answer to a failed grain call, which carries Retry-After too; these are failures, not load shedding"
+                : ""));
 
-        var title = $"{Settings.Scenario} {Clock.StartedAtUtc:yyyy-MM-dd HH:mm} UTC";
         var files = new List<string> { Path.Combine(Settings.OutputDirectory, "timeline.csv") };
         Timeline.WriteCsv(files[0]);
-        files.AddRange(TimelineCharts.Write(Timeline, Settings.OutputDirectory, title));
+        files.AddRange(TimelineCharts.Write(Timeline, Settings.OutputDirectory, $"{Settings.Scenario} {Clock.StartedAtUtc:yyyy-MM-dd HH:mm} UTC"));
         var json = Path.Combine(Settings.OutputDirectory, "summary.json");
         SummaryJson.Write(json, new JsonObject
         {
