@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using OrleansScale.Bench.ClusterLoad.Api;
 using OrleansScale.Bench.ClusterLoad.Cli;
 using OrleansScale.Bench.ClusterLoad.Measurement;
 using OrleansScale.Bench.ClusterLoad.Queue;
