@@ -90,6 +90,10 @@ public sealed class ApiAnswer
     public string? ProblemTitle() => Read(ApiJson.Default.Problem)?.Title;
 
     /// <summary>For wrong answers and setup errors: the status and what the body says about it.</summary>
-    public string Describe() => TransportFailure is { } failure ? failure.ToString()
-        : ProblemTitle() is { } title ? $"{Status} \"{title}\"" : $"{Status}";
+    public string Describe() => TransportFailure switch
+    {
+        OutcomeKind.Timeout => "no answer within the request timeout",
+        OutcomeKind.Reset => "connection refused, reset or closed",
+        _ => ProblemTitle() is { } title ? $"{Status} \"{title}\"" : $"{Status}",
+    };
 }

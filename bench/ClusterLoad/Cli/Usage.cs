@@ -35,6 +35,7 @@ public static class Usage
           --drain-limit 15m       give up waiting for the queue after this long
           --drain-stable 10s      the queue must stay empty this long
         ramp
+          --warmup 10s            the start rate first, reported but not judged: start-up is not load
           --start 50 --factor 1.5 --step 30s --max-rate 5000
                                   write rates start, start x factor, ... up to max-rate
           --p99-limit 2s          a step whose write p99 is above this is not sustainable

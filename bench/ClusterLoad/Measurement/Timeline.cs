@@ -25,7 +25,7 @@ public sealed record PhaseMark(TimeSpan At, string Name);
 /// is exact however late the sampling thread runs, and memory does not grow with request count.</summary>
 public sealed class Timeline(RunClock clock, QueueMonitor queue)
 {
-    const int RingSize = 4;
+    const int RingSize = 8; // seconds the sampler may fall behind (a starved thread pool) before two share a bucket
     static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(500);
     static readonly int Groups = Enum.GetValues<OperationGroup>().Length;
 
@@ -152,7 +152,7 @@ public sealed class Timeline(RunClock clock, QueueMonitor queue)
 
         public void Add(OperationGroup group, Field field) => Interlocked.Increment(ref counts[(int)group * Fields + (int)field]);
 
-        /// <summary>The group's second as a row, and the bucket emptied for the second four on.</summary>
+        /// <summary>The group's second as a row, and the bucket emptied for its next use.</summary>
         public GroupSecond Take(int group)
         {
             long Get(Field f) => Interlocked.Exchange(ref counts[group * Fields + (int)f], 0);

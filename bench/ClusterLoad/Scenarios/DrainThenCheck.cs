@@ -14,7 +14,7 @@ public sealed record DrainReport(DrainResult Queue, TimeSpan? ConvergedAfter, Ph
             : $"queue depth not reported; background work NOT caught up after {Drain.Duration.TotalSeconds:0} s";
 
     /// <summary>Seconds from the end of the load until the queue was empty (or, without a depth, the checks passed).</summary>
-    public double? Seconds => (Queue.Elapsed ?? ConvergedAfter)?.TotalSeconds;
+    public double? Seconds => (Queue.Elapsed ?? ConvergedAfter) is { } elapsed ? Math.Round(elapsed.TotalSeconds, 3) : null;
 }
 
 /// <summary>After the load stops: wait for the queue to empty, then check that everything acknowledged is

@@ -44,6 +44,18 @@ public sealed class MixedWorkload
     public IReadOnlyList<OfferedLoad> Load(double writeRate, bool withReads = true) =>
         Mix.Rates(writeRate, withReads).Select(r => new OfferedLoad(operations[r.Operation], r.Rate)).ToList();
 
+    /// <summary>Offers <paramref name="load"/> for a while and reports it, counted nowhere else: the first
+    /// seconds after setup are slow for reasons that are not load (tiered JIT in the API and the silos,
+    /// first calls of each grain), and a baseline or a first step that included them would mislead.</summary>
+    public static async Task WarmUpAsync(Run run, IReadOnlyList<OfferedLoad> load, string description, TimeSpan duration, CancellationToken stop)
+    {
+        if (duration <= TimeSpan.Zero)
+            return;
+        var warming = run.BeginPhase("warmup", description + " (not counted)");
+        await run.RunLoadAsync(warming, load, duration, stop);
+        await run.ReportAsync(warming);
+    }
+
     public Task<DrainReport> DrainAndCheckAsync(Run run, TimeSpan stableFor, TimeSpan limit, CancellationToken stop)
     {
         var checks = new EndChecks(run.Api, run.Clock, run.Settings.CheckConcurrency);

@@ -30,15 +30,7 @@ public sealed class OverloadScenario(
     {
         var work = await MixedWorkload.SetUpAsync(run, setup, mix, stop);
 
-        // The first seconds after setup are slow for reasons that are not load (tiered JIT in the API and
-        // silos, first reads of each grain): a quiet baseline that included them would make the overload
-        // look better than it is.
-        if (warmup > TimeSpan.Zero)
-        {
-            var warming = run.BeginPhase("warmup", mix.Describe(0) + " (not counted)");
-            await run.RunLoadAsync(warming, work.Load(0), warmup, stop);
-            await run.ReportAsync(warming);
-        }
+        await MixedWorkload.WarmUpAsync(run, work.Load(0), mix.Describe(0), warmup, stop);
 
         var quiet = run.BeginPhase("quiet", mix.Describe(0) + " (the baseline)");
         await run.RunLoadAsync(quiet, work.Load(0), quietDuration, stop);

@@ -10,7 +10,7 @@ namespace OrleansScale.Bench.ClusterLoad.Scenarios;
 /// them), back to back, until a step is not sustainable. A step is judged once all its answers are in,
 /// while the next step already runs; a failed judgement cuts that next step short.</summary>
 public sealed class RampScenario(
-    SetupSettings setup, LoadMix mix, double startRate, double factor, TimeSpan stepDuration, double maxRate,
+    SetupSettings setup, LoadMix mix, TimeSpan warmup, double startRate, double factor, TimeSpan stepDuration, double maxRate,
     TimeSpan p99Limit, double ageLimitSeconds, double maxFailureRatio, (TimeSpan StableFor, TimeSpan Limit) drain) : IScenario
 {
     const double MinServedRatio = 0.95;
@@ -18,6 +18,7 @@ public sealed class RampScenario(
     public static RampScenario FromCommandLine(CommandLine commandLine) => new(
         MixedWorkload.ReadSetup(commandLine),
         LoadMix.Read(commandLine),
+        commandLine.Duration("warmup", TimeSpan.FromSeconds(10)),
         commandLine.Double("start", 50, min: 0.1),
         commandLine.Double("factor", 1.5, min: 1.01),
         commandLine.Duration("step", TimeSpan.FromSeconds(30)),
@@ -30,6 +31,7 @@ public sealed class RampScenario(
     public async Task RunAsync(Run run, CancellationToken stop)
     {
         var work = await MixedWorkload.SetUpAsync(run, setup, mix, stop);
+        await MixedWorkload.WarmUpAsync(run, work.Load(startRate), mix.Describe(startRate), warmup, stop);
         var verdicts = new List<StepVerdict>();
         (Phase Phase, double Rate)? previous = null;
         var stepNumber = 0;
@@ -53,7 +55,7 @@ public sealed class RampScenario(
             await running;
             previous = (step, rate);
         }
-        if (previous is { } last)
+        if (previous is { Phase.Aborted: false } last) // a step cut short by an interruption is not judged
             verdicts.Add(await Judge(run, last.Phase, last.Rate));
 
         var sustainable = verdicts.TakeWhile(v => v.Sustainable).LastOrDefault();
