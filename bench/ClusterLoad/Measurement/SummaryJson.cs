@@ -32,6 +32,13 @@ public static class SummaryJson
                 ["deadLettersAdded"] = change.DeadLettersAdded,
                 ["deadLettersByReason"] = phase.QueueAtEnd is { } end
                     ? new JsonObject(end.DeadLettersByReason.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))) : null,
+                ["partitionsAtEnd"] = new JsonArray([.. (phase.QueueAtEnd?.Partitions ?? []).Select(p => (JsonNode)new JsonObject
+                {
+                    ["queue"] = p.Queue,
+                    ["depth"] = p.Depth,
+                    ["leased"] = p.Leased,
+                    ["oldestAgeSeconds"] = p.OldestAgeSeconds,
+                })]),
                 ["namespaces"] = new JsonArray([.. change.Namespaces.Select(n => (JsonNode)new JsonObject
                 {
                     ["namespace"] = n.Namespace,

@@ -8,14 +8,15 @@ namespace OrleansScale.Bench.ClusterLoad.Queue;
 /// <param name="DepthReported">False when the cluster does not report <c>queue.depth</c>: then nothing
 /// could be waited for, and the caller must say so.</param>
 /// <param name="MaxDepth">The largest depth seen while waiting.</param>
-public sealed record DrainResult(TimeSpan? Elapsed, bool DepthReported, long? MaxDepth, TimeSpan WaitedFor)
+/// <param name="LastDepth">The depth at the last poll.</param>
+public sealed record DrainResult(TimeSpan? Elapsed, bool DepthReported, long? MaxDepth, long? LastDepth, TimeSpan WaitedFor)
 {
     public bool Drained => Elapsed is not null;
 
     public string Describe() =>
         !DepthReported ? "queue depth not reported by the cluster: no drain to time"
         : Elapsed is { } elapsed ? $"queue empty after {elapsed.TotalSeconds:0.0} s (max depth {MaxDepth})"
-        : $"queue NOT empty after {WaitedFor.TotalSeconds:0} s (max depth {MaxDepth})";
+        : $"queue NOT empty for good after {WaitedFor.TotalSeconds:0} s (depth {LastDepth?.ToString() ?? "n/a"} at the end, max {MaxDepth})";
 }
 
 /// <summary>What the queue did while it was only watched: its largest depth and the last snapshot.</summary>
@@ -31,8 +32,8 @@ public static class Drain
     public static async Task<QueueWatch> WatchAsync(QueueMonitor monitor, RunClock clock, TimeSpan duration, CancellationToken stop)
     {
         var end = clock.Elapsed + duration;
-        long? maxDepth = null;
-        QueueSnapshot? last = null;
+        var last = monitor.Latest;
+        var maxDepth = last?.Depth;
         while (clock.Elapsed < end && !stop.IsCancellationRequested)
         {
             try
@@ -57,7 +58,7 @@ public static class Drain
     {
         var start = clock.Elapsed;
         TimeSpan? emptySince = null;
-        long? maxDepth = null;
+        long? maxDepth = null, lastDepth = null;
         var polls = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -75,20 +76,21 @@ public static class Drain
             if (snapshot.Depth is not { } depth)
             {
                 if (!monitor.DepthReported && polls >= 3)
-                    return new DrainResult(null, false, null, now - start);
+                    return new DrainResult(null, false, null, null, now - start);
                 emptySince = null; // a failed poll proves nothing either way
             }
             else
             {
+                lastDepth = depth;
                 maxDepth = Math.Max(maxDepth ?? 0, depth);
                 if (depth > 0)
                     emptySince = null;
                 else if ((emptySince ??= snapshot.At) is var since && now - since >= stableFor)
-                    return new DrainResult(since > start ? since - start : TimeSpan.Zero, true, maxDepth, now - start);
+                    return new DrainResult(since > start ? since - start : TimeSpan.Zero, true, maxDepth, depth, now - start);
             }
             if (now - start >= limit)
-                return new DrainResult(null, true, maxDepth, now - start);
+                return new DrainResult(null, true, maxDepth, lastDepth, now - start);
         }
-        return new DrainResult(null, monitor.DepthReported, maxDepth, clock.Elapsed - start);
+        return new DrainResult(null, monitor.DepthReported, maxDepth, lastDepth, clock.Elapsed - start);
     }
 }

@@ -32,6 +32,9 @@ public sealed record QueueChange(QueueSnapshot? From, QueueSnapshot? To)
         var reasons = To?.DeadLettersByReason is { Count: > 0 } byReason
             ? " [" + string.Join(", ", byReason.Select(r => $"{r.Key} {r.Value}")) + "]" : "";
         yield return $"dead letters: {Show(To?.DeadLetters)} (+{Show(DeadLettersAdded)} in this phase){reasons}";
+        if (To?.Partitions is { Count: > 0 } partitions)
+            yield return "  partitions at the end: " + string.Join("; ", partitions.Select(p =>
+                $"{p.Queue} depth {Show(p.Depth)}, leased {Show(p.Leased)}, oldest {Show(p.OldestAgeSeconds)} s"));
         foreach (var n in Namespaces)
             yield return $"  {n.Namespace}: produced +{Show(n.Produced)}, published +{Show(n.Published)}, amplification {Show(n.Amplification)}, " +
                          $"delivered +{Show(n.Delivered)}, failed +{Show(n.Failed)}";
