@@ -137,7 +137,7 @@ public sealed class Timeline(RunClock clock, QueueMonitor queue)
     string PhaseAt(int second)
     {
         lock (marks)
-            return marks.LastOrDefault(m => m.At.TotalSeconds <= second + 0.5)?.Name ?? "";
+            return marks.LastOrDefault(m => m.At.TotalSeconds <= second + 0.5)?.Name ?? "start";
     }
 
     enum Field { Offered, Served, Failed, Shed, Wrong, NotSent }

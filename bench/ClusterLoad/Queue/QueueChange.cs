@@ -29,9 +29,7 @@ public sealed record QueueChange(QueueSnapshot? From, QueueSnapshot? To)
                          $"oldest age {Show(From?.OldestAgeSeconds)} -> {Show(To?.OldestAgeSeconds)} s, backpressure {Show(To?.BackpressureActive)}";
         else
             yield return "queue: depth, leased and oldest age not reported by the cluster";
-        var reasons = To?.DeadLettersByReason is { Count: > 0 } byReason
-            ? " [" + string.Join(", ", byReason.Select(r => $"{r.Key} {r.Value}")) + "]" : "";
-        yield return $"dead letters: {Show(To?.DeadLetters)} (+{Show(DeadLettersAdded)} in this phase){reasons}";
+        yield return $"dead letters: {QueueSnapshot.DescribeDeadLetters(To)}, +{Show(DeadLettersAdded)} in this phase";
         if (To?.Partitions is { Count: > 0 } partitions)
             yield return "  partitions at the end: " + string.Join("; ", partitions.Select(p =>
                 $"{p.Queue} depth {Show(p.Depth)}, leased {Show(p.Leased)}, oldest {Show(p.OldestAgeSeconds)} s"));

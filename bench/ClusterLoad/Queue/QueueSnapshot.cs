@@ -41,6 +41,11 @@ public sealed record QueueSnapshot(
 
     public static QueueSnapshot Unknown(TimeSpan at) => Parse(null, at);
 
+    /// <summary>"3 (attempts 2, expired 1)", or "n/a" when not reported.</summary>
+    public static string DescribeDeadLetters(QueueSnapshot? snapshot) =>
+        (snapshot?.DeadLetters?.ToString("N0") ?? "n/a") + (snapshot?.DeadLettersByReason is { Count: > 0 } reasons
+            ? " (" + string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value:N0}")) + ")" : "");
+
     static IEnumerable<JsonObject> Objects(JsonNode? node) =>
         node is JsonArray array ? array.OfType<JsonObject>() : [];
 

@@ -58,8 +58,7 @@ public sealed class OverloadScenario(
         run.Out.WriteLine($"  wrong {totals["wrong"]}, lost {totals["lost"]}, failed {(long)totals["failed5xx"]! + (long)totals["timeout"]! + (long)totals["reset"]!}, " +
                           $"shed {totals["shed"]}, not sent {(long)totals["notSentCap"]! + (long)totals["keyBusy"]!}");
         run.Out.WriteLine($"  drain: {drained.Describe()}");
-        run.Out.WriteLine($"  dead letters at the end: {end?.DeadLetters?.ToString() ?? "n/a"}" +
-                          (end?.DeadLettersByReason is { Count: > 0 } reasons ? " (" + string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value}")) + ")" : ""));
+        run.Out.WriteLine($"  dead letters at the end: {QueueSnapshot.DescribeDeadLetters(end)}");
         foreach (var n in change.Namespaces)
             run.Out.WriteLine($"  amplification {n.Namespace}: {n.Amplification?.ToString("0.00") ?? "n/a"} (produced +{n.Produced}, published +{n.Published}, overload and drain)");
         if (change.Namespaces.Count == 0)
@@ -68,7 +67,7 @@ public sealed class OverloadScenario(
         run.Results["writeRate"] = writeRate;
         run.Results["productReadP99MsQuiet"] = SummaryJson.Ms(quietP99);
         run.Results["productReadP99MsOverload"] = SummaryJson.Ms(overloadP99);
-        run.Results["productReadP99Ratio"] = ratio;
+        run.Results["productReadP99Ratio"] = ratio is { } r ? Math.Round(r, 3) : null;
         run.Results["deadLettersAtEnd"] = end?.DeadLetters;
         run.Results["amplification"] = new JsonObject(change.Namespaces.Select(n => KeyValuePair.Create(n.Namespace, (JsonNode?)n.Amplification)));
     }

@@ -9,37 +9,40 @@ namespace OrleansScale.Bench.ClusterLoad.Workload.Operations;
 /// and the activity <c>review:{id}</c> expected in the friends' feeds. A 409 for a new pair is wrong.</summary>
 public sealed class Review(WorkloadContext context) : Operation("review", OperationGroup.Write)
 {
-    public override async Task<Outcome> ExecuteAsync(Phase phase)
-    {
-        if (!context.Reviews.TryReserveAny(out var pair))
-            return Outcome.KeyBusy;
-        var user = context.Population.Users[pair.User];
-        var productId = context.Population.ProductIds[pair.Product];
+    public override Task<Outcome> ExecuteAsync(Phase phase) =>
+        context.Reviews.TryReserveAny(out var pair)
+            ? PostAsync(context.Api, context.Clock, phase, context.Reviews, pair,
+                context.Population.Users[pair.User], context.Population.ProductIds[pair.Product])
+            : Task.FromResult(Outcome.KeyBusy);
 
-        var answer = await context.Api.Send(HttpMethod.Post, $"/api/products/{productId}/reviews", user.Bearer,
+    /// <summary>Posts the review of a reserved pair and settles the pair by the answer (also for the import).</summary>
+    public static async Task<Outcome> PostAsync(ApiClient api, RunClock clock, Phase phase, ReviewLedger reviews,
+        ReviewLedger.Reservation pair, UserAccount user, string productId)
+    {
+        var answer = await api.Send(HttpMethod.Post, $"/api/products/{productId}/reviews", user.Bearer,
             SampleContent.Review(pair.User, pair.Product), ApiJson.Default.ReviewBody);
         if (answer.Status == 409)
         {
             if (pair.WasAmbiguous)
             {
-                context.Reviews.Exists(pair);
+                reviews.Exists(pair);
                 return Outcome.Ok;
             }
-            context.Reviews.Ambiguous(pair);
+            reviews.Ambiguous(pair);
             return Outcome.Wrong($"409 for a first review: user {user.Id} of product {productId}");
         }
         if (!answer.Expect(201, ApiJson.Default.ReviewDocument, $"review of {productId}", out var review, out var outcome))
         {
             // A shed or failed attempt may still have taken effect (a 503 can come from a grain call that timed out).
-            context.Reviews.Ambiguous(pair);
+            reviews.Ambiguous(pair);
             return outcome;
         }
         if (review.UserId != user.Id)
         {
-            context.Reviews.Ambiguous(pair);
+            reviews.Ambiguous(pair);
             return Outcome.Wrong($"review by another user: sent as {user.Id}, answered {review.UserId}");
         }
-        context.Reviews.Acknowledge(pair, review, context.Clock.Elapsed, phase);
+        reviews.Acknowledge(pair, review, clock.Elapsed, phase);
         return Outcome.Ok;
     }
 }
