@@ -61,6 +61,7 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
         http.Response.Headers.RetryAfter = "5";
         return new ProblemDetails
         {
+            Type = Queue.ProblemTypes.QueueUnavailable,
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Background work cannot be queued right now; nothing was changed. Try again shortly.",
         };

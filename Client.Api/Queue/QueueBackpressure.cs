@@ -19,6 +19,7 @@ public sealed partial class QueueBackpressure(QueueMonitor monitor, IOptions<Que
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling(options.Value.RetryAfter.TotalSeconds)).ToString();
         return TypedResults.Problem(new ProblemDetails
         {
+            Type = ProblemTypes.QueueLagging,
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Background work is running behind; this change is refused for now. Try again shortly.",
             Detail = reason,

@@ -50,6 +50,9 @@ public sealed class BackpressureTests(BackpressureFixture fixture) : IClassFixtu
                 r => r.StatusCode == HttpStatusCode.ServiceUnavailable, Patience, "a refused product write");
             Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
             Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
+            var problem = await refused.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.Equal("urn:orleansscale:problem:queue-lagging", problem.GetProperty("type").GetString());
+            Assert.Contains(messages > 1 ? "messages are queued" : "old", problem.GetProperty("detail").GetString());
             var review = await cart.PostAsJsonAsync($"/api/products/{product}/reviews", new { rating = 4, text = "Fine" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, review.StatusCode);
 

@@ -7,10 +7,10 @@ namespace OrleansScale.Bench.ClusterLoad.Api;
 /// or refused connection).</summary>
 public sealed class ApiAnswer
 {
-    /// <summary>The title of the 503 the API answers when a grain call fails (Client.Api's
-    /// ApiExceptionHandler). It carries Retry-After like load shedding does, so by the rule it counts as
-    /// shed; reports name it, since it is a failure rather than a refusal.</summary>
-    public const string ClusterUnavailableTitle = "The cluster is unavailable. Try again shortly.";
+    /// <summary>The problem types of the API's refusals by design (Client.Api/Queue/ProblemTypes.cs): a write
+    /// refused while the queue lags, or while its work cannot be queued. Only these count as shed; any other
+    /// 503, such as the one for a grain call that failed, is a failure even though it carries Retry-After.</summary>
+    static readonly string[] SheddingTypes = ["urn:orleansscale:problem:queue-lagging", "urn:orleansscale:problem:queue-unavailable"];
 
     public static readonly ApiAnswer TimedOut = new(0, [], false, OutcomeKind.Timeout);
     public static readonly ApiAnswer ConnectionFailed = new(0, [], false, OutcomeKind.Reset);
@@ -33,13 +33,13 @@ public sealed class ApiAnswer
     public OutcomeKind? TransportFailure { get; }
 
     /// <summary>True for the answers that say nothing about the request's own correctness: no answer
-    /// (timeout, reset), a server error (5xx), or load shedding (503 or 429 with Retry-After: the
-    /// system refusing work by design). <paramref name="outcome"/> then says which.</summary>
+    /// (timeout, reset), a server error (5xx), or load shedding (429, or 503 of a shedding problem type,
+    /// with Retry-After: the system refusing work by design). <paramref name="outcome"/> then says which.</summary>
     public bool IsFailureOrShed(out Outcome outcome)
     {
         if (TransportFailure is { } kind)
             outcome = new Outcome(kind);
-        else if (HasRetryAfter && Status is 503 or 429)
+        else if (HasRetryAfter && (Status == 429 || Status == 503 && Read(ApiJson.Default.Problem)?.Type is { } type && SheddingTypes.Contains(type)))
             outcome = Outcome.Shed(ProblemTitle() ?? $"status {Status}");
         else if (Status >= 500)
             outcome = new Outcome(OutcomeKind.Failed5xx, $"status {Status}: {ProblemTitle() ?? "(no problem details)"}");

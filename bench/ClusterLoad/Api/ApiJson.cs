@@ -6,7 +6,7 @@ namespace OrleansScale.Bench.ClusterLoad.Api;
 // The parts of the API's bodies this driver sends or checks (docs/API.md); fields it does not check are
 // left out, so reading a product does not build its reviews. Source-generated: no reflection per request.
 
-public sealed record ProblemDocument(string? Title, int? Status);
+public sealed record ProblemDocument(string? Type, string? Title, int? Status);
 
 public sealed record PriceBody(string Currency, decimal Amount);
 

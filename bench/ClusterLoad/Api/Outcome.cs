@@ -11,13 +11,13 @@ public enum OutcomeKind
     Wrong,
     /// <summary>Acknowledged earlier, and the end checks after the drain did not find it.</summary>
     Lost,
-    /// <summary>A 5xx without Retry-After.</summary>
+    /// <summary>A 5xx other than load shedding by design (a 503 for a failed grain call among them).</summary>
     Failed5xx,
     /// <summary>No answer within the request timeout.</summary>
     Timeout,
     /// <summary>The connection was refused, reset or closed before an answer.</summary>
     Reset,
-    /// <summary>503 or 429 with Retry-After: the system refusing new work while its queue lags.</summary>
+    /// <summary>429, or 503 of a shedding problem type, with Retry-After: the system refusing new work while its queue lags.</summary>
     Shed,
     /// <summary>Not sent: every key this operation may use had a request in flight already.</summary>
     KeyBusy,

@@ -89,9 +89,7 @@ public sealed class Run : IAsyncDisposable
                       $"not sent {totals["notSentCap"]} (client cap) + {totals["keyBusy"]} (no free key)" +
                       (Queue.FailedPolls > 0 ? $"; {Queue.FailedPolls} polls of /api/cluster failed" : ""));
         foreach (var (shedTitle, count) in SummaryJson.ShedByTitle(phases.SelectMany(p => p.Operations)))
-            Out.WriteLine($"  shed {count} x \"{shedTitle}\"" + (shedTitle == ApiAnswer.ClusterUnavailableTitle
-                ? ": the API's answer to a failed grain call, which carries Retry-After too; these are failures, not load shedding"
-                : ""));
+            Out.WriteLine($"  shed {count} x \"{shedTitle}\"");
 
         var files = new List<string> { Path.Combine(Settings.OutputDirectory, "timeline.csv") };
         Timeline.WriteCsv(files[0]);
