@@ -16,9 +16,9 @@ public sealed record NamespaceCounters(
     [property: Id(3)] IReadOnlyList<ConsumerCounters> Consumers);
 
 /// <param name="Consumer">The consuming grain type.</param>
-/// <param name="Delivered">Deliveries the consumer finished.</param>
-/// <param name="Failed">Deliveries that threw, including the timed-out ones.</param>
-/// <param name="TimedOut">Deliveries cancelled at <c>Queue:ConsumerTimeout</c>.</param>
+/// <param name="Delivered">Messages the consumer finished.</param>
+/// <param name="Failed">Messages of deliveries that threw, including the timed-out ones.</param>
+/// <param name="TimedOut">Messages of deliveries cancelled at <c>Queue:ConsumerTimeout</c>.</param>
 [GenerateSerializer, Immutable]
 public sealed record ConsumerCounters(
     [property: Id(0)] string Consumer,

@@ -19,22 +19,28 @@ public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedD
     : QueueConsumerGrain<ActivityView>, IActivityFanOutGrain
 {
     protected override Task Consume(ActivityView activity, CancellationToken cancellationToken) =>
-        FanOut(activity, cancellationToken);
+        FanOut([activity], cancellationToken);
 
-    public Task FanOut(ActivityView activity) => FanOut(activity, CancellationToken.None);
+    // A lane with a backlog hands over several of its author's activities at once: they go out together, so
+    // the lane waits for the feeds' writes once, not once per activity.
+    protected override Task ConsumeBatch(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken) =>
+        FanOut(activities, cancellationToken);
 
-    async Task FanOut(ActivityView activity, CancellationToken cancellationToken)
+    public Task FanOut(ActivityView activity) => FanOut([activity], CancellationToken.None);
+
+    /// <summary>The activities of one author (a lane carries one author's).</summary>
+    async Task FanOut(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken)
     {
-        var friends = await GrainFactory.GetGrain<IFriendsGrain>(activity.UserId).FriendIds();
+        var friends = await GrainFactory.GetGrain<IFriendsGrain>(activities[0].UserId).FriendIds();
         // Batches bound how many feeds one fan-out has waiting at once, so a 5,000-friend author does not
         // flood the cluster while other authors' fan-outs wait; the next batch starts when the previous one
         // is visible, and the writes of all of them are awaited together at the end.
         var deliveries = new List<FeedDelivery>();
         foreach (var batch in friends.Chunk(options.Value.FanOutBatchSize))
         {
-            var delivery = await buffer.Deliver(batch, activity, cancellationToken);
-            await delivery.Applied.WaitAsync(cancellationToken);
-            deliveries.Add(delivery);
+            foreach (var activity in activities)
+                deliveries.Add(await buffer.Deliver(batch, activity, cancellationToken));
+            await Task.WhenAll(deliveries.Select(d => d.Applied)).WaitAsync(cancellationToken);
         }
         await Task.WhenAll(deliveries.Select(d => d.Durable)).WaitAsync(cancellationToken);
     }

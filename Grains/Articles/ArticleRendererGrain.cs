@@ -17,6 +17,10 @@ public sealed partial class ArticleRendererGrain(
     ILogger<ArticleRendererGrain> logger)
     : QueueConsumerGrain<ArticleChanged>, IGrainWithStringKey
 {
+    // It renders the newest source whichever change woke it: several at once need one render.
+    protected override Task ConsumeBatch(IReadOnlyList<ArticleChanged> changes, CancellationToken cancellationToken) =>
+        Consume(changes.MaxBy(c => c.Version)!, cancellationToken);
+
     protected override async Task Consume(ArticleChanged change, CancellationToken cancellationToken)
     {
         var article = GrainFactory.GetGrain<IArticleGrain>(change.Slug);

@@ -14,6 +14,11 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
     // A failure is thrown on, so the queue delivers the event again.
     protected override Task Consume(ProductChanged change, CancellationToken cancellationToken) => Apply(change, cancellationToken);
 
+    // The row holds the newest version only, and listings read the row: of several changes of the product
+    // handed over at once, applying the newest has the effect of applying them all in order.
+    protected override Task ConsumeBatch(IReadOnlyList<ProductChanged> changes, CancellationToken cancellationToken) =>
+        Apply(changes.MaxBy(c => c.Version)!, cancellationToken);
+
     public Task<bool> Apply(ProductChanged change) => Apply(change, CancellationToken.None);
 
     async Task<bool> Apply(ProductChanged change, CancellationToken cancellationToken)

@@ -13,6 +13,10 @@ namespace OrleansScale.Products;
 public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> logger)
     : QueueConsumerGrain<ProductChanged>, IGrainWithStringKey
 {
+    // The changes of one product: reviews by different users, whose follow-ups touch different grains.
+    protected override Task ConsumeBatch(IReadOnlyList<ProductChanged> changes, CancellationToken cancellationToken) =>
+        Task.WhenAll(changes.Select(change => Consume(change, cancellationToken)));
+
     protected override async Task Consume(ProductChanged change, CancellationToken cancellationToken)
     {
         if (change.NewReview is not { } review)

@@ -12,7 +12,8 @@ namespace OrleansScale.Queue;
 /// retry comes only after <see cref="QueueOptions.RetryDelay"/>, by which time that work has ended.</summary>
 public sealed partial class QueueDeliveries(IOptions<QueueOptions> options, QueueMetrics metrics, ILogger<QueueDeliveries> logger)
 {
-    public async Task Run(StreamId stream, string consumer, Func<CancellationToken, Task> consume)
+    /// <summary>Runs one delivery of <paramref name="messages"/> messages of <paramref name="stream"/>.</summary>
+    public async Task Run(StreamId stream, string consumer, int messages, Func<CancellationToken, Task> consume)
     {
         var streamNamespace = stream.GetNamespace() ?? "";
         var timeout = options.Value.ConsumerTimeout;
@@ -24,17 +25,17 @@ public sealed partial class QueueDeliveries(IOptions<QueueOptions> options, Queu
         }
         catch (Exception e) when (deadline.IsCancellationRequested)
         {
-            metrics.Delivered(streamNamespace, consumer, DeliveryOutcome.TimedOut, Stopwatch.GetElapsedTime(started));
+            metrics.Delivered(streamNamespace, consumer, messages, DeliveryOutcome.TimedOut, Stopwatch.GetElapsedTime(started));
             LogTimedOut(consumer, stream.ToString(), timeout);
             throw new TimeoutException($"{consumer} did not finish a delivery of {stream} within Queue:ConsumerTimeout ({timeout}).", e);
         }
         catch (Exception e)
         {
-            metrics.Delivered(streamNamespace, consumer, DeliveryOutcome.Failed, Stopwatch.GetElapsedTime(started));
+            metrics.Delivered(streamNamespace, consumer, messages, DeliveryOutcome.Failed, Stopwatch.GetElapsedTime(started));
             LogFailed(e, consumer, stream.ToString());
             throw;
         }
-        metrics.Delivered(streamNamespace, consumer, DeliveryOutcome.Done, Stopwatch.GetElapsedTime(started));
+        metrics.Delivered(streamNamespace, consumer, messages, DeliveryOutcome.Done, Stopwatch.GetElapsedTime(started));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} gave up on a delivery of {Stream} after {Timeout}; the queue retries it after its retry delay")]

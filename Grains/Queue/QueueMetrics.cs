@@ -39,10 +39,10 @@ public sealed class QueueMetrics : IDisposable
             "Events put on the queue for the first time");
         published = meter.CreateCounter<long>("orleansscale.queue.published", "{message}",
             "Messages put on the queue, first times and repeats");
-        deliveries = meter.CreateCounter<long>("orleansscale.queue.deliveries", "{delivery}",
-            "Deliveries of queue messages to consumers, by outcome");
+        deliveries = meter.CreateCounter<long>("orleansscale.queue.deliveries", "{message}",
+            "Queue messages delivered to consumers, by outcome");
         deliverySeconds = meter.CreateHistogram<double>("orleansscale.queue.delivery.duration", "s",
-            "How long a consumer took over one delivery");
+            "How long a consumer took over one delivery (a batch of one stream's messages)");
     }
 
     /// <summary>A message put on the queue; <paramref name="repeat"/> when its event was published before
@@ -58,20 +58,22 @@ public sealed class QueueMetrics : IDisposable
         produced.Add(1, new KeyValuePair<string, object?>("namespace", streamNamespace));
     }
 
-    public void Delivered(string streamNamespace, string consumer, DeliveryOutcome outcome, TimeSpan took)
+    /// <summary>One delivery of <paramref name="messages"/> messages to a consumer, and how it ended; the
+    /// counters count messages.</summary>
+    public void Delivered(string streamNamespace, string consumer, int messages, DeliveryOutcome outcome, TimeSpan took)
     {
         var totals = For(streamNamespace).Consumers.GetOrAdd(consumer, _ => new ConsumerTotals());
         switch (outcome)
         {
             case DeliveryOutcome.Done:
-                Interlocked.Increment(ref totals.Delivered);
+                Interlocked.Add(ref totals.Delivered, messages);
                 break;
             case DeliveryOutcome.TimedOut:
-                Interlocked.Increment(ref totals.TimedOut);
-                Interlocked.Increment(ref totals.Failed);
+                Interlocked.Add(ref totals.TimedOut, messages);
+                Interlocked.Add(ref totals.Failed, messages);
                 break;
             default:
-                Interlocked.Increment(ref totals.Failed);
+                Interlocked.Add(ref totals.Failed, messages);
                 break;
         }
         var tags = new TagList
@@ -80,7 +82,7 @@ public sealed class QueueMetrics : IDisposable
             { "consumer", consumer },
             { "outcome", outcome switch { DeliveryOutcome.Done => "done", DeliveryOutcome.TimedOut => "timed_out", _ => "failed" } },
         };
-        deliveries.Add(1, tags);
+        deliveries.Add(messages, tags);
         deliverySeconds.Record(took.TotalSeconds, tags);
     }
 

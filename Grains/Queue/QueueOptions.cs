@@ -24,6 +24,11 @@ public sealed class QueueOptions
     [Range(10, 100_000)]
     public int MaxInFlightPerPartition { get; set; } = 512;
 
+    /// <summary>How many messages of one stream a consumer is handed at once, when that many wait: a lane of a
+    /// busy author's fan-out, a product changed many times. A batch is one delivery, under one deadline.</summary>
+    [Range(1, 1_000)]
+    public int DeliveryBatchSize { get; set; } = 16;
+
     /// <summary>How often an idle agent asks its partition for new messages.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -142,12 +142,10 @@ public sealed partial class FriendsGrain(
         LogRepaired(Me, otherId, friends);
     }
 
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
-    {
-        var deliveries = ServiceProvider.GetRequiredService<QueueDeliveries>();
-        await handleFactory.Create<FriendshipCheck>().ResumeAsync((_, _) =>
-            deliveries.Run(handleFactory.StreamId, nameof(FriendsGrain), RunPendingChecks));
-    }
+    // Any number of wake-ups at once run the recorded checks once.
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Consume<FriendshipCheck>(ServiceProvider.GetRequiredService<QueueDeliveries>(), nameof(FriendsGrain),
+            (_, cancellationToken) => RunPendingChecks(cancellationToken));
 
     /// <summary>Makes the other side of every recorded pair agree with this side. Never interleaves with
     /// Befriend or Unfriend (stream deliveries and this timer do not), so it sees finished changes only.</summary>

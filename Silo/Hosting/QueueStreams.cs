@@ -42,6 +42,8 @@ static class QueueStreams
             stream.ConfigurePullingAgent(ob => ob.Configure(o =>
             {
                 o.GetQueueMsgsTimerPeriod = queue.PollInterval;
+                // A stream with a backlog (a busy author's lane) hands its consumer several messages at once.
+                o.BatchContainerBatchSize = queue.DeliveryBatchSize;
                 // Retry in the silo only a delivery that failed at once (a grain that could not activate, say);
                 // one that failed after working a while is failed back to the queue, which retries it after
                 // its retry delay. Never more than this window: a retry loop here holds up the whole partition.
