@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using OrleansScale.Silo.Hosting;
+using OrleansScale.Silo.Queue;
 using OrleansScale.Silo.Schema;
 
 namespace OrleansScale.Silo;
@@ -10,6 +11,8 @@ static class Program
     {
         if (MigrateCommand.IsRequested(args))
             return await MigrateCommand.Run(args);
+        if (DeadLetterCommand.IsRequested(args))
+            return await DeadLetterCommand.Run(args);
 
         var builder = Host.CreateApplicationBuilder(args);
         builder.AddSiloLogging();

@@ -51,6 +51,14 @@ public sealed class TestDatabase : IAsyncDisposable
         return value is null or DBNull ? default : (T)value;
     }
 
+    public async Task Execute(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
