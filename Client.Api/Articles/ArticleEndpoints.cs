@@ -11,8 +11,8 @@ namespace OrleansScale.Api.Articles;
 
 public static partial class ArticleEndpoints
 {
-    public const int MaxTitleLength = 200;
-    public const int MaxMarkdownBytes = 200 * 1024;
+    public const int MaxTitleLength = ArticleLimits.MaxTitleLength;
+    public const int MaxMarkdownBytes = ArticleLimits.MaxMarkdownBytes;
 
     /// <summary>Browsers and proxies may reuse a page this long without asking; after that a
     /// conditional request costs a 304.</summary>

@@ -17,18 +17,18 @@ public static partial class ProductRules
     public static ValidationErrors Validate(ProductRequest request, out ProductDetails details)
     {
         var errors = new ValidationErrors()
-            .RequireLength("name", request.Name, 1, 200);
+            .RequireLength("name", request.Name, 1, ProductLimits.MaxNameLength);
         if (request.Name is { Length: > 0 } name && string.IsNullOrWhiteSpace(name))
             errors.Add("name", "Must not be blank.");
-        if (request.Description is { Length: > 5000 })
-            errors.Add("description", "Must be at most 5000 characters.");
-        errors.RequireLength("category", request.Category, 1, 50);
+        if (request.Description is { Length: > ProductLimits.MaxDescriptionLength })
+            errors.Add("description", $"Must be at most {ProductLimits.MaxDescriptionLength} characters.");
+        errors.RequireLength("category", request.Category, 1, ProductLimits.MaxCategoryLength);
         if (request.Category is { Length: > 0 } category && !Slug().IsMatch(category))
             errors.Add("category", "Must be a lowercase slug: a-z, 0-9 and single '-' between words.");
 
         var prices = request.Prices;
-        if (prices is null || prices.Count is < 1 or > 10)
-            errors.Add("prices", "Give 1 to 10 prices.");
+        if (prices is null || prices.Count is < 1 or > ProductLimits.MaxPrices)
+            errors.Add("prices", $"Give 1 to {ProductLimits.MaxPrices} prices.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; prices is not null && i < prices.Count; i++)
         {
@@ -51,14 +51,14 @@ public static partial class ProductRules
         }
 
         var pictures = request.Pictures ?? [];
-        if (pictures.Count > 20)
-            errors.Add("pictures", "At most 20 pictures.");
+        if (pictures.Count > ProductLimits.MaxPictures)
+            errors.Add("pictures", $"At most {ProductLimits.MaxPictures} pictures.");
         for (var i = 0; i < pictures.Count; i++)
         {
-            if (pictures[i] is not { Length: > 0 and <= 2000 } url
+            if (pictures[i] is not { Length: > 0 and <= ProductLimits.MaxPictureUrlLength } url
                 || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                errors.Add($"pictures[{i}]", "Must be an absolute http or https URL of at most 2000 characters.");
+                errors.Add($"pictures[{i}]", $"Must be an absolute http or https URL of at most {ProductLimits.MaxPictureUrlLength} characters.");
         }
 
         details = errors.IsValid
@@ -75,7 +75,7 @@ public static partial class ProductRules
             errors.Add("rating", "The field is required.");
         else if (rating is < 1 or > 5)
             errors.Add("rating", "Must be from 1 to 5.");
-        errors.RequireLength("text", request.Text, 1, 2000);
+        errors.RequireLength("text", request.Text, 1, ProductLimits.MaxReviewTextLength);
         if (request.Text is { Length: > 0 } text && string.IsNullOrWhiteSpace(text))
             errors.Add("text", "Must not be blank.");
         return errors;

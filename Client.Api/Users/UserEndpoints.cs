@@ -22,9 +22,9 @@ public static partial class UserEndpoints
         RegisterUserRequest request, IGrainFactory grains)
     {
         var errors = new ValidationErrors()
-            .RequireLength("userName", request.UserName, 3, 32)
-            .RequireLength("displayName", request.DisplayName?.Trim(), 1, 100)
-            .RequireLength("password", request.Password, 8, 200);
+            .RequireLength("userName", request.UserName, 3, UserLimits.MaxUserNameLength)
+            .RequireLength("displayName", request.DisplayName?.Trim(), 1, UserLimits.MaxDisplayNameLength)
+            .RequireLength("password", request.Password, 8, UserLimits.MaxPasswordLength);
         if (request.UserName is { } name && !UserNamePattern().IsMatch(name))
             errors.Add("userName", "Use letters, digits, '.', '_' or '-' only.");
         if (!errors.IsValid)

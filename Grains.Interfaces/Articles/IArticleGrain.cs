@@ -69,14 +69,26 @@ public sealed record RenderedPage(
     [property: Id(1)] string Html,
     [property: Id(2)] DateTimeOffset RenderedAt);
 
-/// <summary>The slugs of the articles one user wrote, keyed by the user id, so "this user's
-/// articles" needs no scan.</summary>
+/// <summary>The slugs of the articles one user created, keyed by the user id, so "this user's articles"
+/// needs no scan. Stored as rows of their own (table <c>author_article</c>), so recording an article costs
+/// the same however many the author has.</summary>
 public interface IAuthorArticlesGrain : IGrainWithStringKey
 {
-    /// <summary>Records an article of this author. Idempotent.</summary>
-    Task Add(string slug);
+    /// <summary>The largest page <see cref="Page"/> returns.</summary>
+    public const int MaxPageSize = 1_000;
 
-    /// <summary>Every slug recorded for this author, oldest first, served from memory. An entry may name
-    /// an article whose first save failed half-way: check the article's author before using it.</summary>
-    ValueTask<IReadOnlyList<string>> List();
+    /// <summary>Records an article of this author: one insert, durable when the task completes. Idempotent.</summary>
+    Task Add(string slug, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> (1–<see cref="MaxPageSize"/>) of the slugs recorded for this
+    /// author, oldest first. Pass the previous page's <see cref="AuthorArticlePage.Next"/> as
+    /// <paramref name="after"/> for the next page; null for the first. An entry may name an article whose
+    /// first save failed half-way: check the article's author before using it.</summary>
+    Task<AuthorArticlePage> Page(int limit, long? after, CancellationToken cancellationToken = default);
 }
+
+/// <param name="Next">The position to pass for the following page; null when this page is the last.</param>
+[GenerateSerializer, Immutable]
+public sealed record AuthorArticlePage(
+    [property: Id(0)] IReadOnlyList<string> Slugs,
+    [property: Id(1)] long? Next);

@@ -30,8 +30,11 @@ public interface IListingGrain : IGrainWithStringKey
 public interface IListingRegistryGrain : IGrainWithStringKey
 {
     /// <summary>Records that a listing is cached, and returns the replication position of the latest
-    /// invalidation: a replica result is fresh only if the replica has replayed that far.</summary>
-    Task<ulong> Register(string listingKey);
+    /// invalidation: a replica result is fresh only if the replica has replayed that far. A registry holds a
+    /// bounded number of listings; when it is full the listing is not recorded
+    /// (<see cref="ListingRegistration.Registered"/> is false) and must not cache its result, since no
+    /// invalidation would reach it.</summary>
+    Task<ListingRegistration> Register(string listingKey);
 
     /// <summary>Drops every registered listing; <paramref name="position"/> is the primary's WAL position
     /// after the change that caused it.</summary>
@@ -47,3 +50,11 @@ public static class ListingRegistry
 public sealed record ListingResult(
     [property: Id(0)] bool Hit,
     [property: Id(1)] byte[] Json);
+
+/// <param name="Registered">False when the registry was full: the listing may serve its result but must not
+/// cache it.</param>
+/// <param name="Position">The primary's WAL position after the latest invalidation of this registry.</param>
+[GenerateSerializer, Immutable]
+public sealed record ListingRegistration(
+    [property: Id(0)] bool Registered,
+    [property: Id(1)] ulong Position);

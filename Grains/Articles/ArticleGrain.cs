@@ -106,9 +106,19 @@ public sealed partial class ArticleGrain(
     partial void LogRenderIgnored(string slug, int version, int stored);
 }
 
+/// <summary>An article (state "article"): the newest source only (a title of at most
+/// <see cref="ArticleLimits.MaxTitleLength"/> characters, Markdown of at most
+/// <see cref="ArticleLimits.MaxMarkdownBytes"/> bytes, so at most as many characters) and the page rendered
+/// from it, whose body the renderer cuts off at <see cref="ArticlePageRenderer.MaxBodyChars"/> characters
+/// (<see cref="ArticlePageRenderer.NotShownNotice"/> instead) inside a frame of at most
+/// <see cref="ArticlePageRenderer.MaxFrameChars"/>. Earlier versions are not kept.</summary>
 [GenerateSerializer]
 public sealed class ArticleState
 {
+    public const long MaxStoredBytes = 2 * StoredSize.Object
+        + (long)(ArticleLimits.MaxTitleLength + ArticleLimits.MaxMarkdownBytes) * StoredSize.BytesPerChar
+        + (long)(ArticlePageRenderer.MaxBodyChars + ArticlePageRenderer.MaxFrameChars) * StoredSize.BytesPerChar;
+
     [Id(0)] public string? AuthorId { get; set; }
     [Id(1)] public int Version { get; set; }
     [Id(2)] public string Title { get; set; } = "";

@@ -28,6 +28,25 @@ public sealed class ArticlePageRenderer
     /// <summary>Where an unsafe address pointed; the link stays, harmlessly.</summary>
     public const string BlockedUrl = "#blocked-link";
 
+    /// <summary>The longest HTML body a page gets, in characters. Ordinary Markdown renders to a few times its
+    /// length (a 200 KiB source of quotation marks to 1.2 M characters), but a pipe table whose rows leave
+    /// their cells out renders every missing cell, so 200 KiB of source could become a gigabyte of HTML: a
+    /// body that would be longer is not rendered, and the page says so instead (<see cref="NotShownNotice"/>).
+    /// This keeps the article's stored page, and the time a render takes, bounded.</summary>
+    public const int MaxBodyChars = 2 * 1024 * 1024;
+
+    /// <summary>The body of a page whose Markdown cannot be shown: its HTML would be longer than
+    /// <see cref="MaxBodyChars"/>, or it nests deeper than Markdig parses.</summary>
+    public const string NotShownNotice =
+        "<p class=\"not-shown\">This version of the article cannot be shown as a page: its Markdown would render " +
+        "to more than 2,097,152 characters of HTML, or nests too deeply. The source is kept; a shorter or simpler " +
+        "version will be shown again.</p>\n";
+
+    /// <summary>The most characters a page holds beyond its body: the head and stylesheet, the title twice
+    /// (at most 200 characters, each encoded into at most 10), the author's name twice (at most 100) and the
+    /// footer.</summary>
+    public const int MaxFrameChars = 16 * 1024;
+
     public string Render(ArticleSource article, string authorName, DateTimeOffset renderedAt)
     {
         var html = HtmlEncoder.Default;
@@ -49,8 +68,26 @@ public sealed class ArticlePageRenderer
         return page.ToString();
     }
 
-    /// <summary>The Markdown as an HTML fragment, with unsafe addresses replaced.</summary>
+    /// <summary>The Markdown as an HTML fragment, with unsafe addresses replaced; <see cref="NotShownNotice"/>
+    /// when it would be longer than <see cref="MaxBodyChars"/> or nests too deeply for Markdig.</summary>
     public static string RenderBody(string markdown)
+    {
+        try
+        {
+            return RenderBounded(markdown);
+        }
+        catch (BodyTooLongException)
+        {
+            return NotShownNotice;
+        }
+        catch (ArgumentException e) when (e.Message.Contains("too deeply nested", StringComparison.Ordinal))
+        {
+            // Markdig's own depth limit (e.g. thousands of nested quotes or emphasis markers).
+            return NotShownNotice;
+        }
+    }
+
+    static string RenderBounded(string markdown)
     {
         var document = Markdown.Parse(markdown, Pipeline);
         foreach (var link in document.Descendants<LinkInline>())
@@ -67,7 +104,7 @@ public sealed class ArticlePageRenderer
                 autolink.Url = BlockedUrl;
         }
 
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        using var writer = new BoundedWriter(MaxBodyChars);
         var renderer = new HtmlRenderer(writer);
         Pipeline.Setup(renderer);
         renderer.Render(document);
@@ -90,6 +127,61 @@ public sealed class ArticlePageRenderer
             return true; // the colon is in the path or query of a relative address
         var scheme = compact[..colon];
         return SafeSchemes.Any(s => s.Equals(scheme, StringComparison.OrdinalIgnoreCase));
+    }
+
+    sealed class BodyTooLongException() : Exception("The rendered body is longer than the most a page holds.");
+
+    /// <summary>A string writer that gives up, rather than grow, past its limit: the renderer stops at the
+    /// limit instead of producing the whole oversized body first.</summary>
+    sealed class BoundedWriter(int maxChars) : StringWriter(CultureInfo.InvariantCulture)
+    {
+        void Check(int adding)
+        {
+            if (GetStringBuilder().Length + adding > maxChars)
+                throw new BodyTooLongException();
+        }
+
+        public override void Write(char value)
+        {
+            Check(1);
+            base.Write(value);
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            Check(count);
+            base.Write(buffer, index, count);
+        }
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            Check(buffer.Length);
+            base.Write(buffer);
+        }
+
+        public override void Write(string? value)
+        {
+            Check(value?.Length ?? 0);
+            base.Write(value);
+        }
+
+        public override void Write(StringBuilder? value)
+        {
+            Check(value?.Length ?? 0);
+            base.Write(value);
+        }
+
+        public override void WriteLine(ReadOnlySpan<char> buffer)
+        {
+            Check(buffer.Length + CoreNewLine.Length);
+            base.WriteLine(buffer);
+        }
+
+        public override void WriteLine(StringBuilder? value)
+        {
+            Check((value?.Length ?? 0) + CoreNewLine.Length);
+            base.WriteLine(value);
+        }
     }
 
     static string Time(DateTimeOffset at) =>

@@ -20,6 +20,12 @@ public sealed class CatalogOptions
     /// max_connections, which the grain storage, the queue and the clustering share.</summary>
     [Range(1, 200)]
     public int MaxConnections { get; set; } = 16;
+
+    /// <summary>Listings one category's registry (or the registry of unfiltered listings) records between
+    /// two invalidations. A listing that finds its registry full is served but not cached (X-Cache: miss),
+    /// so the registry's stored document stays bounded however many distinct pages are asked for.</summary>
+    [Range(1, 100_000)]
+    public int MaxListingsPerRegistry { get; set; } = 10_000;
 }
 
 /// <summary>Where the catalog read table lives: the projection writes the primary

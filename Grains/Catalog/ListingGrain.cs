@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -24,15 +25,16 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
         // a result that may predate it is served but not cached. An invalidation before now is covered
         // by the position the registry returns.
         var started = generation;
-        var fresh = await GrainFactory.GetGrain<IListingRegistryGrain>(query.RegistryKey).Register(this.GetPrimaryKeyString());
-        var json = await Run(database.Read, query, fresh);
+        var registration = await GrainFactory.GetGrain<IListingRegistryGrain>(query.RegistryKey).Register(this.GetPrimaryKeyString());
+        var json = await Run(database.Read, query, registration.Position);
         if (json is null)
         {
             // The replica has not replayed the latest invalidating change yet: its answer would be stale.
-            LogReplicaBehind(query.RegistryKey, fresh);
+            LogReplicaBehind(query.RegistryKey, registration.Position);
             json = await Run(database.Primary, query, 0);
         }
-        if (generation == started)
+        // Only a registered listing is invalidated, so only a registered listing may keep its result.
+        if (generation == started && registration.Registered)
             cached = json;
         return new ListingResult(false, json!);
     }
@@ -125,13 +127,21 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
 /// <summary>The listings cached for one category (or for all), so a change finds exactly the listings it
 /// could affect without asking every listing grain. The set is persisted, so a silo's death does not make
 /// the cluster forget a cached listing that must still be dropped; it is written only when it changes, so
-/// the registry of all categories, which hears of every change, costs no write while nothing is cached.</summary>
+/// the registry of all categories, which hears of every change, costs no write while nothing is cached.
+/// It holds at most <see cref="CatalogOptions.MaxListingsPerRegistry"/> listings until the next
+/// invalidation empties it: a crawler paging through thousands of pages of one category between two
+/// changes fills it, and the pages beyond are served uncached instead of growing the document.</summary>
 [GrainType("catalog-listing-registry")]
-public sealed class ListingRegistryGrain(
+public sealed partial class ListingRegistryGrain(
     [PersistentState("catalog-listing-registry", StorageNames.Main)] IPersistentState<ListingRegistryState> state,
-    CatalogDatabase database)
+    CatalogDatabase database,
+    IOptions<CatalogOptions> options,
+    ILogger<ListingRegistryGrain> logger)
     : Grain, IListingRegistryGrain
 {
+    // Whether "full" was logged since the registry was last emptied: once per filling, not once per miss.
+    bool fullLogged;
+
     // The primary's WAL position after the latest invalidation. Not persisted: a new activation starts
     // from the primary's current position, which is at or after every invalidation it may have missed.
     ulong position;
@@ -142,11 +152,32 @@ public sealed class ListingRegistryGrain(
         position = (ulong)(NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task<ulong> Register(string listingKey)
+    public async Task<ListingRegistration> Register(string listingKey)
     {
-        if (state.State.Listings.Add(listingKey))
+        var listings = state.State.Listings;
+        if (listings.Contains(listingKey))
+            return new ListingRegistration(true, position);
+        if (listings.Count >= options.Value.MaxListingsPerRegistry)
+        {
+            if (!fullLogged)
+            {
+                fullLogged = true;
+                LogFull(this.GetPrimaryKeyString(), listings.Count);
+            }
+            return new ListingRegistration(false, position);
+        }
+        listings.Add(listingKey);
+        try
+        {
             await state.WriteStateAsync();
-        return position;
+        }
+        catch
+        {
+            // Not durable, so not registered: the listing must not cache what no invalidation may reach.
+            listings.Remove(listingKey);
+            throw;
+        }
+        return new ListingRegistration(true, position);
     }
 
     public async Task Invalidate(ulong position)
@@ -159,11 +190,25 @@ public sealed class ListingRegistryGrain(
         await Task.WhenAll(listings.Select(l => GrainFactory.GetGrain<IListingGrain>(l).Invalidate()));
         state.State.Listings.Clear();
         await state.WriteStateAsync();
+        fullLogged = false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing registry {Registry} is full ({Count} listings, setting Catalog:MaxListingsPerRegistry): further listings of it are served uncached until its next invalidation")]
+    partial void LogFull(string registry, int count);
 }
 
+/// <summary>The listings registered with one registry (state "catalog-listing-registry"): keys of 32 hex
+/// digits, at most <see cref="CatalogOptions.MaxListingsPerRegistry"/> of them
+/// (<c>Catalog:MaxListingsPerRegistry</c>, 10,000 by default) until the next invalidation empties the set.</summary>
 [GenerateSerializer]
 public sealed class ListingRegistryState
 {
+    /// <summary>Bytes one key takes in the stored set: 32 hex digits, quotes and a comma, rounded up.</summary>
+    public const int BytesPerListing = 48;
+
+    /// <summary>The stored document's bound with these catalog settings.</summary>
+    public static long MaxStoredBytes(CatalogOptions catalog) =>
+        StoredSize.Object + (long)catalog.MaxListingsPerRegistry * BytesPerListing;
+
     [Id(0)] public HashSet<string> Listings { get; set; } = [];
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -86,6 +87,13 @@ public sealed partial class JobGrain(
         var s = state.State;
         if (s.Status is JobStatus.Succeeded or JobStatus.Failed)
             return;
+        if (Encoding.UTF8.GetByteCount(resultJson) > JobState.MaxResultBytes)
+        {
+            // A kind without a limit of its own: refused here rather than stored, as the document's bound says.
+            LogResultTooLarge(Id, s.Kind!, resultJson.Length);
+            await Fail($"The result is larger than {JobState.MaxResultBytes:N0} bytes, the most a job may store.", final: true);
+            return;
+        }
         s.Status = JobStatus.Succeeded;
         s.Progress = 100;
         s.Result = resultJson;
@@ -100,7 +108,7 @@ public sealed partial class JobGrain(
         var s = state.State;
         if (s.Status is JobStatus.Succeeded or JobStatus.Failed)
             return;
-        s.Error = error;
+        s.Error = error.Length <= JobState.MaxErrorLength ? error : error[..(JobState.MaxErrorLength - 1)] + "…";
         if (final)
         {
             s.Status = JobStatus.Failed;
@@ -132,13 +140,34 @@ public sealed partial class JobGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} of kind {Kind} for {OwnerId} queued")]
     partial void LogQueued(string jobId, string kind, string ownerId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of kind {Kind} returned a result of {Length} characters, over the most a job stores; the job fails")]
+    partial void LogResultTooLarge(string jobId, string kind, int length);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} finished {Status} after {Attempts} attempts")]
     partial void LogFinished(string jobId, JobStatus status, int attempts);
 }
 
+/// <summary>A job's record (state "job"): kind, owner, status, attempts, the last error and, once it
+/// succeeded, its result until it expires. Bounded by the result: an export's is at most
+/// <see cref="ExportOptions.MaxResultBytes"/> (<c>Exports:MaxResultBytes</c>, 8 MiB by default) of JSON that
+/// System.Text.Json wrote in ASCII, stored with its quotes and backslashes escaped once more, so at most twice
+/// that; a job of any kind whose result is over <see cref="MaxResultBytes"/> fails instead of storing it. The
+/// error is cut to <see cref="MaxErrorLength"/> characters; kind, owner and input (empty for exports) are
+/// short server-made strings.</summary>
 [GenerateSerializer]
 public sealed class JobState
 {
+    /// <summary>The largest result a job of any kind may store, in bytes of UTF-8; the most
+    /// <c>Exports:MaxResultBytes</c> may be set to.</summary>
+    public const int MaxResultBytes = 64 * 1024 * 1024;
+
+    /// <summary>The longest error a job keeps.</summary>
+    public const int MaxErrorLength = 2_000;
+
+    /// <summary>The stored document's bound with these export settings.</summary>
+    public static long MaxStoredBytes(ExportOptions exports) =>
+        StoredSize.Object + 2L * exports.MaxResultBytes + MaxErrorLength * StoredSize.BytesPerChar;
+
     [Id(0)] public string? Kind { get; set; }
     [Id(1)] public string? OwnerId { get; set; }
     [Id(2)] public string Input { get; set; } = "";

@@ -15,4 +15,9 @@ public sealed record JobContext(string JobId, string OwnerId, string Input, int 
 
 /// <summary>A failure whose message is meant for the job's owner; any other exception is logged and
 /// reported as an internal error, so no exception detail reaches a client.</summary>
-public sealed class JobFailedException(string message) : Exception(message);
+/// <param name="retry">False when another attempt would fail the same way (the job's data, not a
+/// passing fault, is the cause): the job then ends failed at once with this message.</param>
+public sealed class JobFailedException(string message, bool retry = true) : Exception(message)
+{
+    public bool Retry { get; } = retry;
+}

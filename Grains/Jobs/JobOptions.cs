@@ -24,11 +24,23 @@ public sealed class ExportOptions
 {
     public const string Section = "Exports";
 
-    /// <summary>An export of a user with more articles than this fails with a message saying so.</summary>
+    /// <summary>An export of a user with more articles than this fails with a message saying so; the export
+    /// reads no more of the author index than this and one.</summary>
     [Range(0, 1_000_000)]
     public int MaxArticles { get; set; } = 10_000;
 
     /// <summary>At most this many of the user's newest activities go into an export.</summary>
     [Range(0, 1_000_000)]
     public int MaxActivities { get; set; } = 10_000;
+
+    /// <summary>At most this many of the user's newest reviews go into an export; older ones are left out
+    /// (the export's <c>reviewsOmitted</c> says so).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxReviews { get; set; } = 10_000;
+
+    /// <summary>The largest export, in bytes of its JSON. A bigger one fails the job with a message naming
+    /// this setting instead of being stored: the result is part of the job's stored document. At most
+    /// <see cref="JobState.MaxResultBytes"/>.</summary>
+    [Range(1_024, JobState.MaxResultBytes)]
+    public int MaxResultBytes { get; set; } = 8 * 1024 * 1024;
 }

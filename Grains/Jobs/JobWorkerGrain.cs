@@ -31,6 +31,7 @@ public sealed partial class JobWorkerGrain(
             }
 
             string error;
+            var retry = true;
             try
             {
                 var handler = services.GetKeyedService<IJobHandler>(attempt.Kind)
@@ -42,6 +43,7 @@ public sealed partial class JobWorkerGrain(
             catch (JobFailedException e)
             {
                 error = e.Message;
+                retry = e.Retry;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -50,6 +52,11 @@ public sealed partial class JobWorkerGrain(
                 error = "An internal error occurred.";
             }
 
+            if (!retry)
+            {
+                await job.Fail(error, final: true);
+                return;
+            }
             var final = attempt.Number >= maxAttempts;
             await job.Fail(final ? GaveUp(maxAttempts, error) : error, final);
             if (final)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -34,17 +35,25 @@ public sealed class UserExportJob(
 
         var export = new UserExport(clock.GetUtcNow(),
             new ExportedUser(profile.Id, profile.UserName, profile.DisplayName, profile.CreatedAt),
-            articles, related.Friends, related.Reviews, related.Activities);
-        return JsonSerializer.Serialize(export, Json);
+            articles, related.Friends, related.Reviews.Items, related.Reviews.Omitted, related.Activities);
+        // Measured before it is handed back: the result is stored in the job's document, which must not
+        // grow without bound (JobState.MaxStoredBytes).
+        var json = JsonSerializer.SerializeToUtf8Bytes(export, Json);
+        var limit = options.Value.MaxResultBytes;
+        if (json.Length > limit)
+            throw new JobFailedException(
+                $"The export is {json.Length:N0} bytes; an export holds at most {limit:N0} bytes (setting Exports:MaxResultBytes).",
+                retry: false);
+        return Encoding.UTF8.GetString(json);
     }
 
     async Task<IReadOnlyList<ExportedArticle>> Articles(string userId)
     {
-        var slugs = await grains.GetGrain<IAuthorArticlesGrain>(userId).List();
         var limit = options.Value.MaxArticles;
+        var slugs = await Slugs(userId, limit + 1);
         if (slugs.Count > limit)
             throw new JobFailedException(
-                $"The user has {slugs.Count} articles; an export holds at most {limit} (setting Exports:MaxArticles).");
+                $"The user has more than {limit} articles; an export holds at most {limit} (setting Exports:MaxArticles).");
         var sources = await Task.WhenAll(slugs.Select(slug => grains.GetGrain<IArticleGrain>(slug).GetSource().AsTask()));
         return sources
             .Where(a => a is not null && a.AuthorId == userId) // the index may name an article whose first save failed
@@ -52,12 +61,29 @@ public sealed class UserExportJob(
             .ToList();
     }
 
+    /// <summary>Up to <paramref name="count"/> of the author's slugs, oldest first, a page at a time.</summary>
+    async Task<List<string>> Slugs(string userId, int count)
+    {
+        var index = grains.GetGrain<IAuthorArticlesGrain>(userId);
+        var slugs = new List<string>();
+        long? after = null;
+        while (slugs.Count < count)
+        {
+            var page = await index.Page(Math.Min(IAuthorArticlesGrain.MaxPageSize, count - slugs.Count), after);
+            slugs.AddRange(page.Slugs);
+            if (page.Next is not { } next)
+                break;
+            after = next;
+        }
+        return slugs;
+    }
+
     /// <summary>The sections other features own: friends, reviews and activities, each read through that
     /// feature's contract.</summary>
     async Task<RelatedData> RelatedSections(string userId)
     {
         var friendsTask = Friends(userId);
-        var reviewsTask = grains.GetGrain<IUserReviewsGrain>(userId).List().AsTask();
+        var reviewsTask = Reviews(userId);
         var activitiesTask = Activities(userId);
         return new RelatedData(await friendsTask, await reviewsTask, await activitiesTask);
     }
@@ -67,6 +93,26 @@ public sealed class UserExportJob(
         var ids = await grains.GetGrain<IFriendsGrain>(userId).FriendIds();
         var profiles = await Task.WhenAll(ids.Select(id => grains.GetGrain<IUserGrain>(id).GetProfile().AsTask()));
         return profiles.Where(p => p is not null).Select(p => new ExportedFriend(p!.Id, p.UserName, p.DisplayName)).ToList();
+    }
+
+    /// <summary>The newest <see cref="ExportOptions.MaxReviews"/> reviews, a page at a time.</summary>
+    async Task<ExportedReviews> Reviews(string userId)
+    {
+        var index = grains.GetGrain<IUserReviewsGrain>(userId);
+        var limit = options.Value.MaxReviews;
+        var reviews = new List<UserReview>();
+        UserReviewCursor? after = null;
+        while (reviews.Count < limit)
+        {
+            var page = await index.Page(Math.Min(IUserReviewsGrain.MaxPageSize, limit - reviews.Count), after);
+            reviews.AddRange(page.Items);
+            if (page.Next is null)
+                return new ExportedReviews(reviews, Omitted: false);
+            after = page.Next;
+        }
+        // Full: whether any are left out is one more row's question.
+        var omitted = (await index.Page(1, after)).Items.Count > 0;
+        return new ExportedReviews(reviews, omitted);
     }
 
     async Task<IReadOnlyList<ActivityView>> Activities(string userId)
@@ -88,11 +134,16 @@ public sealed class UserExportJob(
     }
 
     sealed record RelatedData(
-        IReadOnlyList<ExportedFriend> Friends, IReadOnlyList<UserReview> Reviews, IReadOnlyList<ActivityView> Activities);
+        IReadOnlyList<ExportedFriend> Friends, ExportedReviews Reviews, IReadOnlyList<ActivityView> Activities);
 
+    sealed record ExportedReviews(IReadOnlyList<UserReview> Items, bool Omitted);
+
+    /// <param name="ReviewsOmitted">True when the user has more reviews than <see cref="ExportOptions.MaxReviews"/>
+    /// and the oldest are left out.</param>
     sealed record UserExport(
         DateTimeOffset ExportedAt, ExportedUser User, IReadOnlyList<ExportedArticle> Articles,
-        IReadOnlyList<ExportedFriend> Friends, IReadOnlyList<UserReview> Reviews, IReadOnlyList<ActivityView> Activities);
+        IReadOnlyList<ExportedFriend> Friends, IReadOnlyList<UserReview> Reviews, bool ReviewsOmitted,
+        IReadOnlyList<ActivityView> Activities);
 
     sealed record ExportedUser(string Id, string UserName, string DisplayName, DateTimeOffset CreatedAt);
 

@@ -26,8 +26,12 @@ public sealed class UserExportsGrain(
     }
 }
 
+/// <summary>A user's current export (state "user-exports"): one job id, replaced by the next export.
+/// Bounded by its one field.</summary>
 [GenerateSerializer]
 public sealed class UserExportsState
 {
+    public const int MaxStoredBytes = StoredSize.Object;
+
     [Id(0)] public string? CurrentJobId { get; set; }
 }

@@ -287,9 +287,31 @@ public sealed partial class ProductGrain(
     partial void LogPublishFailed(Exception exception, string productId, int pending);
 }
 
+/// <summary>A product aggregate (state "product"). Bounded by the product contract's limits
+/// (<see cref="ProductLimits"/>: name 200, description 5,000 and category 50 characters, 10 prices, 20
+/// picture addresses of 2,000 characters), the newest <see cref="ProductGrain.RecentReviews"/> (20) reviews
+/// of at most 2,000 characters, and an outbox of at most <see cref="ProductGrain.MaxUnpublishedChanges"/>
+/// (20) events, each with at most one review. The review count and rating sum are numbers: the document does
+/// not grow with the number of reviews or changes (all reviews live in review pages).</summary>
 [GenerateSerializer]
 public sealed class ProductState
 {
+    /// <summary>The details: names and texts at their limits, every price and picture.</summary>
+    public const int MaxDetailsBytes = StoredSize.Object
+        + (ProductLimits.MaxNameLength + ProductLimits.MaxDescriptionLength + ProductLimits.MaxCategoryLength) * StoredSize.BytesPerChar
+        + ProductLimits.MaxPrices * StoredSize.Entry
+        + ProductLimits.MaxPictures * ProductLimits.MaxPictureUrlLength * StoredSize.BytesPerChar;
+
+    /// <summary>One outbox event: the catalog row (name, category, prices) and at most one review.</summary>
+    public const int MaxChangeBytes = StoredSize.Object
+        + (ProductLimits.MaxNameLength + ProductLimits.MaxCategoryLength) * StoredSize.BytesPerChar
+        + ProductLimits.MaxPrices * StoredSize.Entry
+        + ReviewPageState.MaxReviewBytes;
+
+    public const int MaxStoredBytes = StoredSize.Object + MaxDetailsBytes
+        + ProductGrain.RecentReviews * ReviewPageState.MaxReviewBytes
+        + ProductGrain.MaxUnpublishedChanges * MaxChangeBytes;
+
     [Id(0)] public ProductDetails? Details { get; set; }
     [Id(1)] public long Version { get; set; }
     [Id(2)] public bool Deleted { get; set; }

@@ -22,7 +22,7 @@ public sealed partial class ReviewFollowUpGrain(ILogger<ReviewFollowUpGrain> log
         if (change.NewReview is not { } review)
             return;
         await GrainFactory.GetGrain<IUserReviewsGrain>(review.UserId)
-            .Add(new UserReview(review.Id, change.ProductId, review.Rating, review.Text, review.CreatedAt));
+            .Add(new UserReview(review.Id, change.ProductId, review.Rating, review.Text, review.CreatedAt), cancellationToken);
         try
         {
             await GrainFactory.GetGrain<IActivityStreamGrain>(review.UserId).Post(new NewActivity(

@@ -28,9 +28,17 @@ public sealed class ReviewPageGrain(
     }
 }
 
+/// <summary>One page of a product's reviews (state "review-page"): at most <see cref="ReviewPages.Size"/>
+/// (50) reviews, each of at most <see cref="ProductLimits.MaxReviewTextLength"/> (2,000) characters; the
+/// next review opens the next page.</summary>
 [GenerateSerializer]
 public sealed class ReviewPageState
 {
+    /// <summary>One stored review: its text at the limit, ids, rating and time.</summary>
+    public const int MaxReviewBytes = StoredSize.Object + ProductLimits.MaxReviewTextLength * StoredSize.BytesPerChar;
+
+    public const int MaxStoredBytes = StoredSize.Object + ReviewPages.Size * MaxReviewBytes;
+
     [Id(0)] public List<ReviewView> Reviews { get; set; } = [];
 }
 
@@ -47,8 +55,12 @@ public sealed class ReviewClaimGrain(
     }
 }
 
+/// <summary>Which review a user wrote of a product (state "review-claim"): one review number and id,
+/// replaced, never appended to.</summary>
 [GenerateSerializer]
 public sealed class ReviewClaimState
 {
+    public const int MaxStoredBytes = 2 * StoredSize.Object;
+
     [Id(0)] public ReviewClaim? Claim { get; set; }
 }

@@ -1,43 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
 namespace OrleansScale.Products;
 
+/// <summary>A user's review index. Its reviews are rows of <c>user_review</c>, not a grain-state document:
+/// adding one is one idempotent insert, so the 10,000th review costs what the first did, and nothing the
+/// grain stores grows with the user's history. It keeps nothing in memory, so its calls interleave: a
+/// prolific reviewer's inserts run side by side, not one after the other.</summary>
 [GrainType("user-reviews")]
-public sealed class UserReviewsGrain(
-    [PersistentState("user-reviews", StorageNames.Main)] IPersistentState<UserReviewsState> state) : Grain, IUserReviewsGrain
+[Orleans.Concurrency.Reentrant]
+public sealed partial class UserReviewsGrain(
+    UserReviewDatabase database,
+    [FromKeyedServices(StorageNames.Main)] IGrainStorage storage,
+    ILogger<UserReviewsGrain> logger) : Grain, IUserReviewsGrain
 {
-    // The ids already recorded, so a re-delivered review is recognised without a scan.
-    HashSet<string> ids = [];
+    /// <summary>The state name of the index when it was one document (<see cref="UserReviewsState"/>).</summary>
+    const string SingleDocumentState = "user-reviews";
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>How many carried-over reviews go into one insert.</summary>
+    const int CarryOverBatch = 1_000;
+
+    string UserId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => CarryOverSingleDocument(cancellationToken);
+
+    /// <summary>Moves an index stored as one document into the rows, then deletes the document. The inserts
+    /// are idempotent and the document goes last, so an activation that dies half-way repeats the move.</summary>
+    async Task CarryOverSingleDocument(CancellationToken cancellationToken)
     {
-        ids = state.State.Reviews.Select(r => r.ReviewId).ToHashSet();
-        return Task.CompletedTask;
+        var moved = await SingleDocumentCarryOver.Move<UserReviewsState, UserReview>(
+            storage, SingleDocumentState, this.GetGrainId(), old => old.Reviews,
+            async reviews =>
+            {
+                foreach (var batch in reviews.Chunk(CarryOverBatch))
+                    await database.Insert(UserId, batch, cancellationToken);
+            },
+            cancellationToken);
+        if (moved is { } count)
+            LogCarriedOver(UserId, count);
     }
 
-    public async Task Add(UserReview review)
+    public Task Add(UserReview review, CancellationToken cancellationToken) =>
+        database.Insert(UserId, [review], cancellationToken);
+
+    public Task<UserReviewPage> Page(int limit, UserReviewCursor? after, CancellationToken cancellationToken)
     {
-        var reviews = state.State.Reviews;
-        if (!ids.Add(review.ReviewId))
-            return;
-        // Kept newest first; deliveries may arrive out of order across products, so insert by time.
-        var at = reviews.FindIndex(r => r.CreatedAt < review.CreatedAt);
-        reviews.Insert(at < 0 ? reviews.Count : at, review);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            ids.Remove(review.ReviewId);
-            reviews.Remove(review);
-            throw;
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, IUserReviewsGrain.MaxPageSize);
+        return database.Page(UserId, limit, after, cancellationToken);
     }
 
-    public ValueTask<IReadOnlyList<UserReview>> List() => ValueTask.FromResult<IReadOnlyList<UserReview>>(state.State.Reviews.ToList());
+    [LoggerMessage(Level = LogLevel.Information, Message = "Review index of user {UserId}: {Count} reviews moved from the single document into user_review")]
+    partial void LogCarriedOver(string userId, int count);
 }
 
+/// <summary>A user's review index as it was stored before <c>user_review</c>: every review in one document
+/// (state "user-reviews"). No longer written: <see cref="UserReviewsGrain"/> reads it once to carry it over,
+/// then deletes it. Kept under its old name, because the stored JSON names this type.</summary>
 [GenerateSerializer]
 public sealed class UserReviewsState
 {
     [Id(0)] public List<UserReview> Reviews { get; set; } = [];
+}
+
+public static class UserReviewSetup
+{
+    /// <summary>The review index's data source on the primary, its pool bounded by
+    /// <see cref="UserReviewDatabase.MaxConnections"/>.</summary>
+    public static IServiceCollection AddUserReviewIndex(this IServiceCollection services, string connectionString) =>
+        services.AddSingleton(_ => UserReviewDatabase.Create(connectionString));
 }

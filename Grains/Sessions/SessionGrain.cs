@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using OrleansScale.Products;
+using OrleansScale.Users;
 
 namespace OrleansScale.Sessions;
 
@@ -117,9 +118,15 @@ public sealed class SessionGrain(
         new(s.User!.UserId, s.User.UserName, s.User.IsAdmin, s.CreatedAt, s.ExpiresAt);
 }
 
+/// <summary>A session (state "session"): who is signed in (user id, a user name of at most
+/// <see cref="UserLimits.MaxUserNameLength"/> characters), its times, and the cart, at most
+/// <see cref="CartLimits.MaxLines"/> (100) lines of a product id and a quantity.</summary>
 [GenerateSerializer]
 public sealed class SessionState
 {
+    public const int MaxStoredBytes = 2 * StoredSize.Object + UserLimits.MaxUserNameLength * StoredSize.BytesPerChar
+        + CartLimits.MaxLines * StoredSize.Entry;
+
     [Id(0)] public SessionUser? User { get; set; }
     [Id(1)] public DateTimeOffset CreatedAt { get; set; }
     [Id(2)] public DateTimeOffset ExpiresAt { get; set; }

@@ -97,6 +97,12 @@ public sealed partial class FriendsGrain(
     /// cleared record. If the change fails, the record stays and the repair timer takes over.</summary>
     async Task Recording(string otherId, Func<Task> change)
     {
+        if (state.State.PendingChecks.Count >= FriendsState.MaxPendingChecks && !state.State.PendingChecks.Contains(otherId))
+        {
+            ScheduleRepair(TimeSpan.Zero);
+            throw new QueueUnavailableException(
+                $"User {Me} has {state.State.PendingChecks.Count} friendship changes that have not finished yet; try again when they are repaired.");
+        }
         state.State.PendingChecks.Add(otherId);
         await commit.Write();
         try
@@ -203,9 +209,20 @@ public sealed record FriendshipCheck([property: Id(0)] string OtherId)
     public const string Namespace = "friendship-check";
 }
 
+/// <summary>One side of a user's friendships (state "friends"): at most
+/// <see cref="FriendOptions.MaxFriends"/> (<c>Friends:MaxFriends</c>, 5,000 by default) friends, each an id
+/// and a time, and at most <see cref="MaxPendingChecks"/> ids of changes that have not finished yet.</summary>
 [GenerateSerializer]
 public sealed class FriendsState
 {
+    /// <summary>The most unfinished friendship changes a user may have: a further change is refused (503)
+    /// until the repairs catch up.</summary>
+    public const int MaxPendingChecks = 100;
+
+    /// <summary>The stored document's bound with these friendship settings.</summary>
+    public static long MaxStoredBytes(FriendOptions friends) =>
+        StoredSize.Object + (long)(friends.MaxFriends + MaxPendingChecks) * StoredSize.Entry;
+
     /// <summary>Friend id → when this side recorded the friendship.</summary>
     [Id(0)] public Dictionary<string, DateTimeOffset> Friends { get; set; } = new(StringComparer.Ordinal);
 

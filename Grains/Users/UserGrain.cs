@@ -16,8 +16,14 @@ public sealed class UserGrain(
     }
 }
 
+/// <summary>A user's profile (state "user"): id, a user name of at most
+/// <see cref="UserLimits.MaxUserNameLength"/> and a display name of at most
+/// <see cref="UserLimits.MaxDisplayNameLength"/> characters, a flag and a time. Written once.</summary>
 [GenerateSerializer]
 public sealed class UserState
 {
+    public const int MaxStoredBytes = 2 * StoredSize.Object
+        + (UserLimits.MaxUserNameLength + UserLimits.MaxDisplayNameLength) * StoredSize.BytesPerChar;
+
     [Id(0)] public UserProfile? Profile { get; set; }
 }

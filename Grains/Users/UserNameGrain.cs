@@ -120,9 +120,13 @@ public sealed partial class UserNameGrain(
     partial void LogAdministratorNameTaken(string userName);
 }
 
+/// <summary>A user name's credentials (state "credentials"): the user id, one password hash (fixed length,
+/// replaced when rehashed) and the profile (see <see cref="UserState"/>).</summary>
 [GenerateSerializer]
 public sealed class CredentialsState
 {
+    public const int MaxStoredBytes = StoredSize.Object + UserState.MaxStoredBytes;
+
     [Id(0)] public string? UserId { get; set; }
     [Id(1)] public string? PasswordHash { get; set; }
     [Id(2)] public UserProfile? Profile { get; set; }

@@ -12,6 +12,7 @@ using OrleansScale.Catalog;
 using OrleansScale.Activities;
 using OrleansScale.Cluster;
 using OrleansScale.Jobs;
+using OrleansScale.Products;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
 
@@ -71,6 +72,7 @@ public static class OrleansScaleSilo
 
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
         silo.Services.AddCatalog(configuration, connectionString);
+        silo.Services.AddUserReviewIndex(connectionString);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(
@@ -78,7 +80,7 @@ public static class OrleansScaleSilo
         silo.Services.AddHostedService<ExpiredSessionSweeper>();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
-        silo.Services.AddArticles();
+        silo.Services.AddArticles(connectionString);
         silo.Services.AddJobs();
         silo.Services.AddOptions<FriendOptions>().BindConfiguration(FriendOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -196,8 +196,9 @@ public sealed class ProductApiTests(ClusterFixture fixture) : IClassFixture<Clus
 
         // The author's review index is fed by queued work.
         var index = fixture.Cluster.Client.GetGrain<IUserReviewsGrain>(user.UserId);
-        var reviews = await Await.Until(() => index.List().AsTask(), r => r.Count == 1, TimeSpan.FromSeconds(30), "the user's review index");
-        Assert.Equal(id, reviews[0].ProductId);
+        var reviews = await Await.Until(() => index.Page(10, null), r => r.Items.Count == 1, TimeSpan.FromSeconds(30), "the user's review index");
+        Assert.Equal(id, reviews.Items[0].ProductId);
+        Assert.Null(reviews.Next);
     }
 
     [Fact]

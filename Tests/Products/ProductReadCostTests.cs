@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -64,36 +63,5 @@ public sealed class ProductReadCostTests(ClusterFixture fixture) : IClassFixture
         Assert.Contains(statements, s => s.Contains("FROM orleans_storage", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(statements, s => s.Contains("INSERT INTO orleans_stream_message", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(statements, s => s.Contains("orleans_storage_write", StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>Every SQL statement Npgsql runs in this process (silos and APIs alike), from its ActivitySource.</summary>
-    sealed class NpgsqlCommandLog : IDisposable
-    {
-        readonly ActivityListener listener;
-        readonly List<string> statements = [];
-
-        public NpgsqlCommandLog()
-        {
-            listener = new ActivityListener
-            {
-                ShouldListenTo = source => source.Name == "Npgsql",
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-                ActivityStopped = activity =>
-                {
-                    var text = activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement") ?? activity.DisplayName;
-                    lock (statements)
-                        statements.Add(text?.ToString() ?? "");
-                },
-            };
-            ActivitySource.AddActivityListener(listener);
-        }
-
-        public List<string> Statements()
-        {
-            lock (statements)
-                return statements.ToList();
-        }
-
-        public void Dispose() => listener.Dispose();
     }
 }
