@@ -5,7 +5,7 @@ using OrleansScale.Users;
 
 namespace OrleansScale.Activities;
 
-/// <summary>The consumer of the fan-out queue, one activation per queue stream (an author's lane). It reads
+/// <summary>The consumer of the fan-out queue, one activation per queue stream (one activity). It reads
 /// the author's friends when the activity is delivered, so a friend removed before that no longer receives
 /// it, and returns only when every friend's feed has written the activity: until then the queue keeps the
 /// message, so a fan-out that fails, times out or dies with its silo is delivered again (after the queue's
@@ -15,20 +15,21 @@ namespace OrleansScale.Activities;
 [GrainType("activity-fanout")]
 [ImplicitStreamSubscription(ActivityQueue.FanOutNamespace)]
 [PreferLocalPlacement]
+// One activation per activity: done with it in seconds, so it need not wait the default quarter of an hour.
+[CollectionAgeLimit(Minutes = 1)]
 public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedDeliveryBuffer buffer)
     : QueueConsumerGrain<ActivityView>, IActivityFanOutGrain
 {
     protected override Task Consume(ActivityView activity, CancellationToken cancellationToken) =>
         FanOut([activity], cancellationToken);
 
-    // A lane with a backlog hands over several of its author's activities at once: they go out together, so
-    // the lane waits for the feeds' writes once, not once per activity.
+    // A stream carries one activity, so a batch is its repeated deliveries (published again after a crash).
     protected override Task ConsumeBatch(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken) =>
         FanOut(activities, cancellationToken);
 
     public Task FanOut(ActivityView activity) => FanOut([activity], CancellationToken.None);
 
-    /// <summary>The activities of one author (a lane carries one author's).</summary>
+    /// <summary>Activities of one author.</summary>
     async Task FanOut(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken)
     {
         var friends = await GrainFactory.GetGrain<IFriendsGrain>(activities[0].UserId).FriendIds();

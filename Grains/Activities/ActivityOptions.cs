@@ -42,13 +42,6 @@ public sealed class ActivityOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How many queue streams, and so fan-outs running at once, one author's activities are
-    /// spread over. The queue hands a stream one activity at a time and each fan-out holds its stream until
-    /// every feed shows the activity, so lanes keep one slow fan-out (a large friend list, feeds that are
-    /// activating) from holding up the author's next activities.</summary>
-    [Range(1, 1_024)]
-    public int FanOutLanes { get; set; } = 32;
-
     /// <summary>How many feed deliveries (activity × feed) one silo holds that are not yet durable in their
     /// feeds. A fan-out that would go over waits, and so does the queue behind it, so memory stays bounded
     /// when activities arrive faster than feeds take them. An item waits about one to two

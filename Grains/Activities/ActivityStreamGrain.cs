@@ -158,8 +158,7 @@ public sealed partial class ActivityStreamGrain(
         {
             if (!items.TryGet(id, out var item))
                 continue;
-            var lane = ActivityQueue.FanOutKey(item.UserId, item.Id, options.Value.FanOutLanes);
-            await this.PublishToQueue(ActivityQueue.FanOutNamespace, lane, item, repeat);
+            await this.PublishToQueue(ActivityQueue.FanOutNamespace, ActivityQueue.FanOutKey(item.UserId, item.Id), item, repeat);
             // In memory only; the next write (or the deactivation) stores it.
             unpublished.Remove(id);
             outboxUnsaved = true;
@@ -195,25 +194,15 @@ public sealed partial class ActivityStreamGrain(
 /// <summary>The queue that carries activities to the fan-out.</summary>
 public static class ActivityQueue
 {
-    /// <summary>Stream namespace of posted activities, keyed by the author's id and a lane.</summary>
+    /// <summary>Stream namespace of posted activities, one stream per activity.</summary>
     public const string FanOutNamespace = "activity-fanout";
 
-    /// <summary>The key of the fan-out grain (and queue stream) that carries the activity: "{author}/{lane}",
-    /// the lane a hash of the activity's id. The queue delivers one event of a stream at a time and a fan-out
-    /// holds its message until every feed has written the activity, so lanes let one author's fan-outs run
-    /// side by side; a repeated activity takes the same lane.</summary>
-    public static string FanOutKey(string authorId, string activityId, int lanes) =>
-        $"{authorId}/{Fnv1a(activityId) % (uint)lanes}";
-
-    // A hash that is the same in every process (string.GetHashCode is not), so a test or a re-publication
-    // from another silo finds the same lane.
-    static uint Fnv1a(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text)
-            hash = (hash ^ c) * 16777619u;
-        return hash;
-    }
+    /// <summary>The key of the fan-out grain (and queue stream) that carries the activity: "{author}/{activity id}".
+    /// The queue hands a stream one delivery at a time and a fan-out holds its message until every feed has
+    /// written the activity (seconds), so a stream of its own keeps one activity's fan-out from waiting for
+    /// another's: an author's activities fan out side by side, however fast they come. A repeated activity
+    /// takes the same stream.</summary>
+    public static string FanOutKey(string authorId, string activityId) => $"{authorId}/{activityId}";
 }
 
 /// <summary>A stream as stored before pages: one JSON document (state "activity-stream" in

@@ -24,10 +24,15 @@ public sealed class QueueOptions
     [Range(10, 100_000)]
     public int MaxInFlightPerPartition { get; set; } = 512;
 
-    /// <summary>How many messages of one stream a consumer is handed at once, when that many wait: a lane of a
-    /// busy author's fan-out, a product changed many times. A batch is one delivery, under one deadline.</summary>
+    /// <summary>How many messages of one stream a consumer is handed at once, when that many wait: a product
+    /// changed many times, an article saved again and again. A batch is one delivery, under one deadline.</summary>
     [Range(1, 1_000)]
     public int DeliveryBatchSize { get; set; } = 16;
+
+    /// <summary>How long a pulling agent remembers a stream that carries nothing: every activity's fan-out is
+    /// a stream of its own, so this bounds what the agents hold (Orleans' default is half an hour).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How often an idle agent asks its partition for new messages.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]

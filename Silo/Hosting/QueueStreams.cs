@@ -42,8 +42,9 @@ static class QueueStreams
             stream.ConfigurePullingAgent(ob => ob.Configure(o =>
             {
                 o.GetQueueMsgsTimerPeriod = queue.PollInterval;
-                // A stream with a backlog (a busy author's lane) hands its consumer several messages at once.
+                // A stream with a backlog (a product changed again and again) hands its consumer several at once.
                 o.BatchContainerBatchSize = queue.DeliveryBatchSize;
+                o.StreamInactivityPeriod = queue.StreamIdleTimeout;
                 // Retry in the silo only a delivery that failed at once (a grain that could not activate, say);
                 // one that failed after working a while is failed back to the queue, which retries it after
                 // its retry delay. Never more than this window: a retry loop here holds up the whole partition.

@@ -30,7 +30,7 @@ public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassF
         var view = await grains.GetGrain<IActivityStreamGrain>(author).Post(Feeds.Review());
         // The fan-out goes through the friends in order, fifty at a time: once the first has it, it runs.
         await Await.Until(() => Feeds.Has(grains, order[0], view.Id), has => has, TimeSpan.FromSeconds(30), "the fan-out to start");
-        var fanOut = grains.GetGrain<IActivityFanOutGrain>(ActivityQueue.FanOutKey(author, view.Id, new ActivityOptions().FanOutLanes));
+        var fanOut = grains.GetGrain<IActivityFanOutGrain>(ActivityQueue.FanOutKey(author, view.Id));
         var host = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(fanOut);
         var silo = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
         var finishedBeforeKill = await Feeds.Has(grains, order[^1], view.Id);

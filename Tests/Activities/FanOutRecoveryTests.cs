@@ -31,7 +31,7 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
         var management = Grains.GetGrain<IManagementGrain>(0);
 
         // Post until one activity's fan-out runs on a silo that also holds some of the readers' feeds, so that
-        // killing it loses both the fan-out and unwritten feed items (each post's lane is placed anew).
+        // killing it loses both the fan-out and unwritten feed items (each post's fan-out is placed anew).
         ActivityView? view = null;
         SiloAddress? victim = null;
         for (var attempt = 0; attempt < 10 && victim is null; attempt++)
@@ -43,7 +43,7 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
             // Every feed shows it and none has written it: the fan-out still holds its queue message.
             await Feeds.AwaitEverywhere(Grains, readers, view.Id, Patience);
             Assert.Equal(1, await QueueProbe.Queued(fixture.Database));
-            var fanOut = Grains.GetGrain<IActivityFanOutGrain>(ActivityQueue.FanOutKey(author, view.Id, new ActivityOptions().FanOutLanes));
+            var fanOut = Grains.GetGrain<IActivityFanOutGrain>(ActivityQueue.FanOutKey(author, view.Id));
             var fanOutSilo = await management.GetActivationAddress(fanOut);
             var feedSilos = await Task.WhenAll(readers.Select(r => management.GetActivationAddress(Grains.GetGrain<IActivityFeedGrain>(r)).AsTask()));
             if (fanOutSilo is not null && feedSilos.Any(fanOutSilo.Equals))
