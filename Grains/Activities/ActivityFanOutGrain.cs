@@ -15,8 +15,9 @@ namespace OrleansScale.Activities;
 [GrainType("activity-fanout")]
 [ImplicitStreamSubscription(ActivityQueue.FanOutNamespace)]
 [PreferLocalPlacement]
-// One activation per activity: done with it in seconds, so it need not wait the default quarter of an hour.
-[CollectionAgeLimit(Minutes = 1)]
+// One activation per activity: done with it in seconds, so it need not wait the default quarter of an hour
+// (Orleans' shortest limit is just above its one-minute collection quantum).
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedDeliveryBuffer buffer)
     : QueueConsumerGrain<ActivityView>, IActivityFanOutGrain
 {

@@ -12,12 +12,14 @@ public sealed record QueueChange(QueueSnapshot? From, QueueSnapshot? To)
 {
     public long? DeadLettersAdded => To?.DeadLetters - From?.DeadLetters;
 
-    /// <summary>Per namespace present at the end; a counter missing at either end is null.</summary>
+    /// <summary>Per namespace present at the end; a namespace the start did not list had counted nothing yet
+    /// (the silos list a namespace once it has traffic), and without a start snapshot every change is null.</summary>
     public IReadOnlyList<NamespaceChange> Namespaces => (To?.Namespaces ?? []).Select(end =>
     {
         var start = From?.Namespaces.FirstOrDefault(n => n.Namespace == end.Namespace);
-        return new NamespaceChange(end.Namespace, end.Produced - start?.Produced, end.Published - start?.Published,
-            end.Delivered - start?.Delivered, end.Failed - start?.Failed);
+        long? Change(long? atEnd, long? atStart) => From is null ? null : atEnd - (atStart ?? 0);
+        return new NamespaceChange(end.Namespace, Change(end.Produced, start?.Produced), Change(end.Published, start?.Published),
+            Change(end.Delivered, start?.Delivered), Change(end.Failed, start?.Failed));
     }).ToList();
 
     /// <summary>Lines for a phase summary: depth and age at both ends, dead letters, namespaces. What the
