@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Storage;
 using OrleansScale.Queue;
+using OrleansScale.Users;
 
 namespace OrleansScale.Activities;
 
@@ -154,11 +155,16 @@ public sealed partial class ActivityStreamGrain(
 
     async Task Publish(IReadOnlyList<string> ids, bool repeat)
     {
+        // A user with no friends has no feed to fill: the fan-out would read an empty friend list. Asking
+        // first saves the queue a message and the cluster a fan-out for every post of such a user (a new user,
+        // a reviewer importing a catalogue). A friend made a moment later misses the post either way.
+        var hasFriends = await GrainFactory.GetGrain<IFriendsGrain>(this.GetPrimaryKeyString()).Count() > 0;
         foreach (var id in ids)
         {
             if (!items.TryGet(id, out var item))
                 continue;
-            await this.PublishToQueue(ActivityQueue.FanOutNamespace, ActivityQueue.FanOutKey(item.UserId, item.Id), item, repeat);
+            if (hasFriends)
+                await this.PublishToQueue(ActivityQueue.FanOutNamespace, ActivityQueue.FanOutKey(item.UserId, item.Id), item, repeat);
             // In memory only; the next write (or the deactivation) stores it.
             unpublished.Remove(id);
             outboxUnsaved = true;

@@ -38,59 +38,61 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
     async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn)> Write(ProductChanged change, CancellationToken cancellationToken)
     {
         await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
-        var row = await Current(connection, change.ProductId, cancellationToken);
-        if (row is { } stale && stale.Version > change.Version)
+        var outcome = await Upsert(connection, change, cancellationToken);
+        if (outcome.RowVersion is { } rowVersion && rowVersion > change.Version)
             return default; // an old event: the row already holds something newer, and listings were told then
 
         bool applied;
         string? oldCategory;
-        if (row is { } same && same.Version == change.Version)
+        if (outcome.RowVersion == change.Version)
         {
             // Delivered again. The first delivery may have died between the write and the invalidation,
             // so invalidate again: the same listings as the first time, which is harmless if done twice.
-            (applied, oldCategory) = (false, same.PreviousCategory);
+            (applied, oldCategory) = (false, outcome.RowPreviousCategory);
         }
+        else if (outcome.Written)
+            (applied, oldCategory) = (true, outcome.WrittenPreviousCategory);
         else
-        {
-            var written = await Upsert(connection, change, cancellationToken);
-            if (written is null)
-                return default; // a newer version got there between our read and our write
-            (applied, oldCategory) = (true, written.Value.OldCategory);
-        }
+            return default; // a newer version got there between our read and our write
 
-        await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
-        var lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken))!;
+        // The position after the commit tells a listing whether a replica has replayed this change; with no
+        // replica, listings read the primary and need no position.
+        var lsn = 0UL;
+        if (database.HasReplica)
+        {
+            await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
+            lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken))!;
+        }
         return (applied, true, oldCategory, lsn);
     }
 
-    static async Task<(long Version, string? PreviousCategory)?> Current(NpgsqlConnection connection, string id, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT version, previous_category FROM catalog_product WHERE id = $1", connection)
-        {
-            Parameters = { new() { Value = id } },
-        };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-            return null;
-        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
-    }
+    /// <summary>What the row held before (version and previous category, null when there was no row) and
+    /// whether this event was written, with the category it replaced.</summary>
+    readonly record struct UpsertOutcome(long? RowVersion, string? RowPreviousCategory, bool Written, string? WrittenPreviousCategory);
 
-    async Task<(string? OldCategory, bool Written)?> Upsert(NpgsqlConnection connection, ProductChanged change, CancellationToken cancellationToken)
+    /// <summary>Reads the row and writes the event in one statement (one round trip): the CTEs see the row as
+    /// it was before the write. The WHERE keeps the row's version monotonic even if two activations raced.</summary>
+    async Task<UpsertOutcome> Upsert(NpgsqlConnection connection, ProductChanged change, CancellationToken cancellationToken)
     {
         var currency = options.Value.ReferenceCurrency;
         var price = change.Prices.FirstOrDefault(p => p.Currency == currency);
-        // The WHERE keeps the row's version monotonic even if two activations ever raced.
         await using var command = new NpgsqlCommand("""
-            INSERT INTO catalog_product AS c (id, version, deleted, name, category, previous_category,
-                price_currency, price, rating, review_count, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (id) DO UPDATE SET
-                version = excluded.version, deleted = excluded.deleted, name = excluded.name,
-                previous_category = c.category, category = excluded.category,
-                price_currency = excluded.price_currency, price = excluded.price, rating = excluded.rating,
-                review_count = excluded.review_count, created_at = excluded.created_at, updated_at = excluded.updated_at
-            WHERE excluded.version > c.version
-            RETURNING previous_category
+            WITH before AS (
+                SELECT version, previous_category FROM catalog_product WHERE id = $1
+            ), written AS (
+                INSERT INTO catalog_product AS c (id, version, deleted, name, category, previous_category,
+                    price_currency, price, rating, review_count, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (id) DO UPDATE SET
+                    version = excluded.version, deleted = excluded.deleted, name = excluded.name,
+                    previous_category = c.category, category = excluded.category,
+                    price_currency = excluded.price_currency, price = excluded.price, rating = excluded.rating,
+                    review_count = excluded.review_count, created_at = excluded.created_at, updated_at = excluded.updated_at
+                WHERE excluded.version > c.version
+                RETURNING previous_category
+            )
+            SELECT (SELECT version FROM before), (SELECT previous_category FROM before),
+                   EXISTS (SELECT 1 FROM written), (SELECT previous_category FROM written)
             """, connection)
         {
             Parameters =
@@ -109,8 +111,11 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
             },
         };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-            return null;
-        return (reader.IsDBNull(0) ? null : reader.GetString(0), true);
+        await reader.ReadAsync(cancellationToken);
+        return new UpsertOutcome(
+            reader.IsDBNull(0) ? null : reader.GetInt64(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.GetBoolean(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3));
     }
 }

@@ -32,6 +32,32 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task Rewriting_a_grains_state_touches_no_index_and_only_a_session_moves_its_modified_time()
+    {
+        await using var database = await TestDatabase.Create("hot");
+        const string write = "SELECT orleans_storage_write('s', 1, $$GRAINTYPE$$, 2, 3, 4, NULL, VERSION, '\\x00'::bytea)";
+        async Task<int> Write(string grainType, int? version) =>
+            await database.Scalar<int>(write.Replace("GRAINTYPE", grainType).Replace("VERSION", version?.ToString() ?? "NULL"));
+        async Task<DateTimeOffset> Modified(string grainType) =>
+            await database.Scalar<DateTime>($"SELECT modified_on FROM orleans_storage WHERE grain_type = '{grainType}'");
+
+        var version = await Write("product", null);
+        var productFirstWritten = await Modified("product");
+        for (var i = 0; i < 50; i++)
+            version = await Write("product", version);
+        var sessionVersion = await Write("session", null);
+        var sessionFirstWritten = await Modified("session");
+        await Write("session", sessionVersion);
+
+        Assert.Equal(51, version);
+        Assert.Equal(productFirstWritten, await Modified("product"));
+        Assert.True(await Modified("session") > sessionFirstWritten);
+        // The statistics of other backends arrive within a second or so.
+        await Await.Until(() => database.Scalar<long>("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'orleans_storage'"),
+            hot => hot >= 45, TimeSpan.FromSeconds(30), "the product's rewrites counted as HOT updates");
+    }
+
+    [Fact]
     public async Task Concurrent_migrations_apply_each_script_once()
     {
         await using var database = await TestDatabase.CreateEmpty("schemarace");
