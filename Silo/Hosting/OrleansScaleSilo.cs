@@ -67,7 +67,10 @@ public static class OrleansScaleSilo
             .Bind(configuration.GetSection(FastFailureDetection.Section));
         silo.AddRebalancer(configuration);
 
-        silo.AddDashboard();
+        // Its collector reads every Orleans instrument once a second and reports to the dashboard grain: a
+        // silo's largest cost when idle. Operators who do not watch the dashboard may turn it off per silo.
+        if (configuration.GetValue("Dashboard:Enabled", true))
+            silo.AddDashboard();
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);

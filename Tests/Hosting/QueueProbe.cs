@@ -6,7 +6,7 @@ public static class QueueProbe
 {
     /// <summary>A consistent, short timeout budget (see QueueOptionsValidator): consumers give up after 4 s,
     /// grain calls after 9 s, a failed delivery is retried after 9 s and a dead silo's messages come back
-    /// after 16 s. Feeds write within 1.5 s, so that a fan-out's wait for their writes fits the consumers'
+    /// after 16 s; agents poll every 100 ms. Feeds write within 1.5 s, so that a fan-out's wait for their writes fits the consumers'
     /// deadline (ActivityOptionsValidator).</summary>
     public static IEnumerable<KeyValuePair<string, string?>> ShortTimeouts =>
     [
@@ -15,6 +15,7 @@ public static class QueueProbe
         new("Orleans:GrainCallTimeout", "00:00:09"),
         new("Queue:RetryDelay", "00:00:09"),
         new("Queue:VisibilityTimeout", "00:00:16"),
+        new("Queue:PollInterval", "00:00:00.100"),
     ];
 
     /// <summary>Messages on the queue: waiting, leased or waiting for a retry.</summary>
