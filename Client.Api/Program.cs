@@ -1,6 +1,7 @@
 using OrleansScale.Api.Articles;
 using OrleansScale.Api.Catalog;
 using OrleansScale.Api.Activities;
+using OrleansScale.Api.Admission;
 using OrleansScale.Api.Cluster;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Jobs;
@@ -15,6 +16,7 @@ builder.AddApiDefaults();             // problem details, limits, health, metric
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
+builder.AddWriteAdmission();         // at most Writes:Admission writes in flight from this server; the rest wait or get 503
 builder.AddQueueMonitoring();         // the queue on /api/cluster and /metrics; refuses new background work while it lags
 builder.AddProductNearCache();        // opt-in copies of product aggregates, kept exact by the grains' announcements
 

@@ -9,4 +9,8 @@ public static class ProblemTypes
 
     /// <summary>A write refused because its background work could not be queued at all.</summary>
     public const string QueueUnavailable = "urn:orleansscale:problem:queue-unavailable";
+
+    /// <summary>A write refused because as many writes as this server admits were running and waiting
+    /// (<see cref="Admission.WriteAdmission"/>).</summary>
+    public const string Overloaded = "urn:orleansscale:problem:overloaded";
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using OrleansScale.Api.Admission;
 
 namespace OrleansScale.Api.Queue;
 
@@ -45,7 +46,8 @@ public sealed partial class QueueBackpressure(QueueMonitor monitor, IOptions<Que
 
 public static class QueueBackpressureExtensions
 {
-    /// <summary>Marks a route whose writes put work on the queue: it is refused while the queue lags.</summary>
+    /// <summary>Marks a route whose writes put work on the queue: it is refused while the queue lags, and
+    /// is admitted like every write (<see cref="WriteAdmission"/>).</summary>
     public static RouteHandlerBuilder CreatesBackgroundWork(this RouteHandlerBuilder route) =>
-        route.AddEndpointFilter<QueueBackpressure>();
+        route.AddEndpointFilter<QueueBackpressure>().AdmittedAsWrite();
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Admission;
 using OrleansScale.Api.Hosting;
 using OrleansScale.Sessions;
 
@@ -11,8 +12,8 @@ public static class CartEndpoints
     {
         var cart = current.MapGroup("/cart").WithTags("Cart");
         cart.MapGet("/", GetCart).WithName("GetCart");
-        cart.MapPut("/{productId}", SetLine).WithName("SetCartLine");
-        cart.MapDelete("/{productId}", RemoveLine).WithName("RemoveCartLine");
+        cart.MapPut("/{productId}", SetLine).WithName("SetCartLine").AdmittedAsWrite();
+        cart.MapDelete("/{productId}", RemoveLine).WithName("RemoveCartLine").AdmittedAsWrite();
         return current;
     }
 

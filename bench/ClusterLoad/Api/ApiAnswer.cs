@@ -8,9 +8,11 @@ namespace OrleansScale.Bench.ClusterLoad.Api;
 public sealed class ApiAnswer
 {
     /// <summary>The problem types of the API's refusals by design (Client.Api/Queue/ProblemTypes.cs): a write
-    /// refused while the queue lags, or while its work cannot be queued. Only these count as shed; any other
+    /// refused while the queue lags, while its work cannot be queued, or while the server runs as many writes as
+    /// it admits. Only these count as shed; any other
     /// 503, such as the one for a grain call that failed, is a failure even though it carries Retry-After.</summary>
-    static readonly string[] SheddingTypes = ["urn:orleansscale:problem:queue-lagging", "urn:orleansscale:problem:queue-unavailable"];
+    static readonly string[] SheddingTypes =
+        ["urn:orleansscale:problem:queue-lagging", "urn:orleansscale:problem:queue-unavailable", "urn:orleansscale:problem:overloaded"];
 
     public static readonly ApiAnswer TimedOut = new(0, [], false, OutcomeKind.Timeout);
     public static readonly ApiAnswer ConnectionFailed = new(0, [], false, OutcomeKind.Reset);
