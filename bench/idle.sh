@@ -14,11 +14,12 @@ queued() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PRIVATE_PG_PORT" -U postgres -d orle
 ticks_per_second=$(getconf CLK_TCK)
 # CPU time (user + system, in clock ticks) of a process and, for PostgreSQL, of all its backends.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-postgres_ticks() {
-  local main total=0 pid
+# Per backend, so that a backend that ends during the window (a pool closing an idle connection) does not
+# take its earlier CPU time out of the sum; what such a backend used within the window is not counted.
+postgres_ticks_by_pid() {
+  local main pid
   main=$(head -1 "$PRIVATE_PG/pgdata/postmaster.pid")
-  for pid in $main $(pgrep -P "$main"); do total=$((total + $(cpu_ticks "$pid"))); done
-  echo "$total"
+  for pid in $main $(pgrep -P "$main"); do echo "$pid $(cpu_ticks "$pid")"; done
 }
 
 declare -A before
@@ -31,7 +32,7 @@ for f in "$RUN"/*.pid; do
   before[$name]=$(cpu_ticks "$(cat "$f")")
 done
 [ ${#names[@]} -gt 0 ] || die "no process of the cluster is running: run deploy/up.sh first"
-pg_before=$(postgres_ticks)
+pg_before=$(postgres_ticks_by_pid)
 queue_before=$(queued)
 
 say "Watching ${#names[@]} processes and PostgreSQL for $SECONDS_TO_WATCH s with no traffic"
@@ -43,6 +44,8 @@ for name in "${names[@]}"; do
   awk -v n="$name" -v t="$used" -v hz="$ticks_per_second" -v s="$SECONDS_TO_WATCH" \
     'BEGIN { printf "%-14s %6.2f %% of one core\n", n, 100 * t / hz / s }'
 done
-awk -v t="$(( $(postgres_ticks) - pg_before ))" -v hz="$ticks_per_second" -v s="$SECONDS_TO_WATCH" \
+pg_used=$(awk 'NR == FNR { before[$1] = $2; next } { used += $2 - ($1 in before ? before[$1] : 0) } END { print used + 0 }' \
+  <(echo "$pg_before") <(postgres_ticks_by_pid))
+awk -v t="$pg_used" -v hz="$ticks_per_second" -v s="$SECONDS_TO_WATCH" \
   'BEGIN { printf "%-14s %6.2f %% of one core (all backends)\n", "postgres", 100 * t / hz / s }'
 echo "queued: $queue_before at the start, $queue_after at the end"
