@@ -6,13 +6,16 @@ namespace OrleansScale.Tests.Activities;
 
 /// <summary>Fan-out in small batches, so it is still running when the test kills its silo, and short queue
 /// timeouts (<see cref="QueueProbe.ShortTimeouts"/>), so messages taken by the dead silo come back in seconds.
-/// Feeds write after 100 ms, so that the fan-out's wait for their writes fits its 3 s deadline.</summary>
+/// Feeds write after 100 ms, so that the fan-out's wait for their writes fits its deadline. A redelivery after
+/// the kill may still overrun that deadline while the feeds of the dead silo activate again, so retries do not
+/// double their delay here: each comes 9 to 13.5 s after the last, not 9, 18, 36 s on.</summary>
 public sealed class FanOutFailoverFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         QueueProbe.ShortTimeouts.Concat([
             new("Activities:FanOutBatchSize", "50"),
             new("Activities:FeedFlushInterval", "00:00:00.100"),
+            new("Queue:MaxRetryDelay", "00:00:09"),
         ]);
 }
 
