@@ -34,7 +34,7 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
         // killing it loses both the fan-out and unwritten feed items (each post's fan-out is placed anew).
         ActivityView? view = null;
         SiloAddress? victim = null;
-        for (var attempt = 0; attempt < 10 && victim is null; attempt++)
+        for (var attempt = 0; attempt < 30 && victim is null; attempt++)
         {
             await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the work queued before");
             foreach (var reader in readers)
@@ -54,7 +54,7 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
             foreach (var reader in readers)
                 HeldWrites.Feeds.Release(reader);
         }
-        Assert.True(victim is not null, "no fan-out ran beside a reader's feed in ten posts; the test proves nothing");
+        Assert.True(victim is not null, "no fan-out ran beside a reader's feed in thirty posts; the test proves nothing");
 
         // The feeds on the killed silo lost the activity before writing it, and the fan-out died with them: only
         // the queue, whose lease on the message runs out, can bring it back to them.

@@ -353,6 +353,8 @@ public sealed class BoundedDocumentTests(BoundsFixture fixture) : IClassFixture<
         for (var i = 0; i < 200; i++)
             last = await stream.Post(new NewActivity($"bound:{Guid.NewGuid():N}", ActivityKinds.ReviewCreated, Guid.NewGuid().ToString("N"), summary));
         await Feeds.AwaitEverywhere(Grains, [reader], last.Id, Patience);
+        // Shown is not yet written: a fan-out lets its message go once every feed has written the activity.
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-outs, once the feed wrote them");
 
         var pages = ActivityPagesBounds(BoundsFixture.Activities);
         foreach (var (owner, grainType, name) in new[] { (author, "activity-stream", "stream"), (reader, "activity-feed", "feed") })
