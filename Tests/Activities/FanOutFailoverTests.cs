@@ -19,6 +19,7 @@ public sealed class FanOutFailoverFixture : ClusterFixture
         ]);
 }
 
+[Collection(SiloFailureCollection.Name)]
 public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassFixture<FanOutFailoverFixture>
 {
     [Fact]

@@ -16,6 +16,7 @@ public sealed class FanOutRecoveryFixture : ClusterFixture
         builder.AddSiloBuilderConfigurator<HeldWrites.OfFeeds>();
 }
 
+[Collection(SiloFailureCollection.Name)]
 public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassFixture<FanOutRecoveryFixture>
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
