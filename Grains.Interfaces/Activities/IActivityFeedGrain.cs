@@ -34,7 +34,8 @@ public sealed record FeedReceipt(
 public interface IActivityFanOutGrain : IGrainWithStringKey
 {
     /// <summary>Delivers the activity to the feed of every current friend of its author, in batches, and
-    /// completes when every one of those feeds has written it. Safe to repeat: feeds ignore activities they
-    /// already hold.</summary>
+    /// completes when every one of those feeds has written it. Safe to repeat: a repeat while a fan-out of
+    /// the same activation runs, or after one succeeded, waits for that one; otherwise it starts again, and
+    /// feeds ignore activities they already hold.</summary>
     Task FanOut(ActivityView activity);
 }

@@ -8,8 +8,11 @@ namespace OrleansScale.Activities;
 /// <summary>The consumer of the fan-out queue, one activation per queue stream (one activity). It reads
 /// the author's friends when the activity is delivered, so a friend removed before that no longer receives
 /// it, and returns only when every friend's feed has written the activity: until then the queue keeps the
-/// message, so a fan-out that fails, times out or dies with its silo is delivered again (after the queue's
-/// retry delay, or when its lease runs out) and repeated in full; feeds drop what they already hold.
+/// message, so a fan-out that fails or dies with its silo is delivered again (after the queue's retry delay,
+/// or when its lease runs out) and repeated in full; feeds drop what they already hold.
+/// A delivery that only ran out of time does not start over: the fan-out goes on in the background, and the
+/// queue's next delivery of the message waits for that same run, so a slow fan-out costs its feeds one
+/// delivery however often the queue retries it.
 /// Readers see the activity in a feed as soon as that feed has it in memory, seconds before it is written.
 /// Placed on the silo whose pulling agent delivers to it, which keeps the hop from the queue local.</summary>
 [GrainType("activity-fanout")]
@@ -21,29 +24,30 @@ namespace OrleansScale.Activities;
 public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedDeliveryBuffer buffer)
     : QueueConsumerGrain<ActivityView>, IActivityFanOutGrain
 {
+    // The run of this activation, kept past a delivery's deadline; replaced only when it failed.
+    Task? run;
+
     protected override Task Consume(ActivityView activity, CancellationToken cancellationToken) =>
-        FanOut([activity], cancellationToken);
+        JoinOrStart([activity]).WaitAsync(cancellationToken);
 
     // A stream carries one activity, so a batch is its repeated deliveries (published again after a crash).
     protected override Task ConsumeBatch(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken) =>
-        FanOut(activities, cancellationToken);
+        JoinOrStart(activities).WaitAsync(cancellationToken);
 
-    public Task FanOut(ActivityView activity) => FanOut([activity], CancellationToken.None);
+    public Task FanOut(ActivityView activity) => JoinOrStart([activity]);
 
-    /// <summary>Activities of one author.</summary>
-    async Task FanOut(IReadOnlyList<ActivityView> activities, CancellationToken cancellationToken)
+    Task JoinOrStart(IReadOnlyList<ActivityView> activities)
+    {
+        if (run is null || run.IsFaulted || run.IsCanceled)
+            run = FanOut(activities);
+        return run;
+    }
+
+    /// <summary>Activities of one author. The deliveries run in the silo's buffer, so they go on if this
+    /// activation is collected before they end.</summary>
+    async Task FanOut(IReadOnlyList<ActivityView> activities)
     {
         var friends = await GrainFactory.GetGrain<IFriendsGrain>(activities[0].UserId).FriendIds();
-        // Batches bound how many feeds one fan-out has waiting at once, so a 5,000-friend author does not
-        // flood the cluster while other authors' fan-outs wait; the next batch starts when the previous one
-        // is visible, and the writes of all of them are awaited together at the end.
-        var deliveries = new List<FeedDelivery>();
-        foreach (var batch in friends.Chunk(options.Value.FanOutBatchSize))
-        {
-            foreach (var activity in activities)
-                deliveries.Add(await buffer.Deliver(batch, activity, cancellationToken));
-            await Task.WhenAll(deliveries.Select(d => d.Applied)).WaitAsync(cancellationToken);
-        }
-        await Task.WhenAll(deliveries.Select(d => d.Durable)).WaitAsync(cancellationToken);
+        await buffer.DeliverAll(friends, activities, options.Value.FanOutBatchSize);
     }
 }

@@ -15,9 +15,8 @@ namespace OrleansScale.Activities;
 /// again, at most <see cref="MaxAttempts"/> times.</item>
 /// </list>
 /// Gathered and unwritten items are bounded by <see cref="ActivityOptions.FanOutMaxPending"/>; a fan-out
-/// that would go over waits for room. If this silo dies, what it held dies with it: the queue delivers
-/// again the activities whose fan-outs were still waiting for visibility, and the authors' streams queue
-/// again the ones that were visible but not yet written everywhere.</summary>
+/// that would go over waits for room. If this silo dies, what it held dies with it: the queue still holds
+/// the message of every fan-out that was not written everywhere, and delivers it again when its lease runs out.</summary>
 public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<ActivityOptions> options,
     ILogger<FeedDeliveryBuffer> logger)
 {
@@ -51,11 +50,27 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
         public bool Idle => Gathering is null && Sending == 0 && Unwritten.Count == 0 && !Watching;
     }
 
-    /// <summary>Hands the activity over for the given feeds; waits only while this silo already holds
-    /// <see cref="ActivityOptions.FanOutMaxPending"/> undelivered items, or until <paramref name="cancellationToken"/>.</summary>
-    public async Task<FeedDelivery> Deliver(IReadOnlyList<string> feedOwnerIds, ActivityView activity, CancellationToken cancellationToken)
+    /// <summary>Delivers the activities to every given feed, in batches of <paramref name="batchSize"/> feeds,
+    /// and completes when every feed has written them. Batches bound how many feeds one fan-out has waiting
+    /// at once, so a 5,000-friend author does not flood the cluster while other authors' fan-outs wait; the
+    /// next batch starts when the previous one is visible, and the writes of all are awaited at the end.</summary>
+    public async Task DeliverAll(IReadOnlyList<string> feedOwnerIds, IReadOnlyList<ActivityView> activities, int batchSize)
     {
-        await Admit(feedOwnerIds.Count, cancellationToken).ConfigureAwait(false);
+        var deliveries = new List<FeedDelivery>();
+        foreach (var batch in feedOwnerIds.Chunk(batchSize))
+        {
+            foreach (var activity in activities)
+                deliveries.Add(await Deliver(batch, activity).ConfigureAwait(false));
+            await Task.WhenAll(deliveries.Select(d => d.Applied)).ConfigureAwait(false);
+        }
+        await Task.WhenAll(deliveries.Select(d => d.Durable)).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands the activity over for the given feeds; waits only while this silo already holds
+    /// <see cref="ActivityOptions.FanOutMaxPending"/> undelivered items.</summary>
+    async Task<FeedDelivery> Deliver(IReadOnlyList<string> feedOwnerIds, ActivityView activity)
+    {
+        await Admit(feedOwnerIds.Count).ConfigureAwait(false);
         var delivery = new FeedDelivery(feedOwnerIds.Count);
         lock (gate)
         {
@@ -210,22 +225,19 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
             LogRedelivering(feedOwnerId, entries.Count, error.Message);
     }
 
-    async Task Admit(int count, CancellationToken cancellationToken)
+    Task Admit(int count)
     {
-        TaskCompletionSource admitted;
         lock (gate)
         {
             if (admissions.Count == 0 && Fits(count))
             {
                 pending += count;
-                return;
+                return Task.CompletedTask;
             }
-            admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             admissions.Enqueue((count, admitted));
+            return admitted.Task;
         }
-        // A cancelled wait stays in the queue and is skipped when its turn comes (SettleUnderGate).
-        await using var _ = cancellationToken.Register(() => admitted.TrySetCanceled(cancellationToken));
-        await admitted.Task.ConfigureAwait(false);
     }
 
     // A delivery larger than the whole bound still goes, alone.
@@ -245,8 +257,8 @@ public sealed partial class FeedDeliveryBuffer(IGrainFactory grains, IOptions<Ac
         while (admissions.TryPeek(out var next) && Fits(next.Count))
         {
             admissions.Dequeue();
-            if (next.Admitted.TrySetResult())
-                pending += next.Count;
+            next.Admitted.SetResult();
+            pending += next.Count;
         }
     }
 

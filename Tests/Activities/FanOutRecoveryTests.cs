@@ -12,8 +12,11 @@ public sealed class FanOutRecoveryFixture : ClusterFixture
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         QueueProbe.ShortTimeouts.Append(new("Activities:FeedFlushInterval", "00:00:00.100"));
 
-    protected override void ConfigureCluster(TestClusterBuilder builder) =>
+    protected override void ConfigureCluster(TestClusterBuilder builder)
+    {
         builder.AddSiloBuilderConfigurator<HeldWrites.OfFeeds>();
+        builder.AddSiloBuilderConfigurator<FeedDeliveryCounter.Installed>();
+    }
 }
 
 [Collection(SiloFailureCollection.Name)]
@@ -65,5 +68,30 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
             Assert.Single(await Feeds.All(Grains, reader), a => a.Id == view.Id);
         Assert.Equal(0, await QueueProbe.DeadLetters(fixture.Database));
         await fixture.Cluster.StartAdditionalSiloAsync();
+    }
+
+    [Fact]
+    public async Task A_fan_out_that_outlives_its_delivery_deadline_is_waited_for_by_the_next_delivery_not_repeated()
+    {
+        var author = await TestUsers.Create(Grains);
+        var readers = await TestUsers.Create(Grains, 3);
+        await TestUsers.Befriend(Grains, author, readers);
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the work queued before");
+
+        // One feed cannot write, so the fan-out cannot finish: its delivery runs out of time (4 s) and the
+        // queue hands the message out again after its retry delay, while the first run still waits.
+        HeldWrites.Feeds.Hold(readers[0]);
+        var view = await Grains.GetGrain<IActivityStreamGrain>(author).Post(Feeds.Review());
+        await Await.Until(() => fixture.Database.Scalar<int>("SELECT coalesce(max(dequeued), 0)::int FROM orleans_stream_message"),
+            handedOut => handedOut >= 2, Patience, "the fan-out's message to be handed out a second time");
+        HeldWrites.Feeds.Release(readers[0]);
+
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-out, once every feed wrote the activity");
+        // The feeds that wrote at once got the activity once: the second delivery joined the first run.
+        foreach (var reader in readers.Skip(1))
+            Assert.Equal(1, FeedDeliveryCounter.Deliveries(reader, view.Id));
+        foreach (var reader in readers)
+            Assert.Single(await Feeds.All(Grains, reader), a => a.Id == view.Id);
+        Assert.Equal(0, await QueueProbe.DeadLetters(fixture.Database));
     }
 }
