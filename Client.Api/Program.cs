@@ -16,12 +16,13 @@ builder.AddApiDefaults();             // problem details, limits, health, metric
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
-builder.AddWriteAdmission();         // at most Writes:Admission writes in flight from this server; the rest wait or get 503
+builder.AddWriteAdmission();         // writes in flight from this server follow its read latency; the rest wait or get 503
 builder.AddQueueMonitoring();         // the queue on /api/cluster and /metrics; refuses new background work while it lags
 builder.AddProductNearCache();        // opt-in copies of product aggregates, kept exact by the grains' announcements
 
 var app = builder.Build();
 app.UseApiDefaults();
+app.UseReadLatency();                 // what the write admission watches
 var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
 api.MapUsersApi();
 api.MapFriendsApi();

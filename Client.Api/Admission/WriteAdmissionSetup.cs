@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 
 namespace OrleansScale.Api.Admission;
@@ -8,10 +11,37 @@ public static class WriteAdmissionSetup
     public static WebApplicationBuilder AddWriteAdmission(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WriteAdmissionOptions>().BindConfiguration(WriteAdmissionOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations()
+            .Validate(o => o.MinConcurrent <= o.MaxConcurrent, "Writes:Admission:MinConcurrent must not exceed MaxConcurrent.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // The limit is its own service so that the governor does not create the admission, and with it its
+        // meter, before the first write: two API hosts in one process (the tests) would export each other's.
+        builder.Services.AddSingleton(services =>
+            new AdjustableConcurrencyLimit(services.GetRequiredService<IOptions<WriteAdmissionOptions>>().Value.MaxConcurrent));
         builder.Services.AddSingleton<WriteAdmission>();
+        builder.Services.AddSingleton<ReadLatency>();
+        builder.Services.AddHostedService<WriteLimitGovernor>();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(WriteAdmission.MeterName));
         return builder;
+    }
+
+    /// <summary>Times this server's reads (GET under /api) for <see cref="WriteLimitGovernor"/>.</summary>
+    public static WebApplication UseReadLatency(this WebApplication app)
+    {
+        var reads = app.Services.GetRequiredService<ReadLatency>();
+        app.Use(async (http, next) =>
+        {
+            if (!HttpMethods.IsGet(http.Request.Method) || !http.Request.Path.StartsWithSegments("/api"))
+            {
+                await next(http);
+                return;
+            }
+            var started = Stopwatch.GetTimestamp();
+            await next(http);
+            reads.Record(Stopwatch.GetElapsedTime(started));
+        });
+        return app;
     }
 
     /// <summary>Marks a route that changes state: it waits its turn among the writes of this server, or is

@@ -13,7 +13,7 @@ public sealed partial class QueueMonitor(
     IOptions<ClusterOptions> cluster,
     IOptions<QueueMonitorOptions> options,
     TimeProvider clock,
-    ILogger<QueueMonitor> logger)
+    ILogger<QueueMonitor> logger) : IQueueAge
 {
     const string StatsSql = "SELECT queue_id, depth, leased, retrying, oldest, now() FROM orleans_stream_stats($1, $2)";
     const string DeadLettersSql = """
@@ -38,6 +38,8 @@ public sealed partial class QueueMonitor(
             return reading = Read();
         }
     }
+
+    public async Task<TimeSpan?> OldestAge() => (await Current())?.OldestAge;
 
     async Task<QueueSnapshot?> Read()
     {

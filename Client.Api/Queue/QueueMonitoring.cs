@@ -12,6 +12,7 @@ public static class QueueMonitoring
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<QueueMonitor>();
+        builder.Services.AddSingleton<IQueueAge>(services => services.GetRequiredService<QueueMonitor>());
         builder.Services.AddSingleton<QueueBackpressure>();
         builder.Services.AddSingleton<SiloQueueCounters>();
         builder.Services.AddSingleton<QueueMetricsExport>();

@@ -27,6 +27,9 @@ public sealed class ActivityFanOutGrain(IOptions<ActivityOptions> options, FeedD
     // The run of this activation, kept past a delivery's deadline; replaced only when it failed.
     Task? run;
 
+    // It mostly waits for feeds to write; the buffer bounds its calls (Activities:FanOutConcurrency).
+    protected override bool BoundedByConsumerConcurrency => false;
+
     protected override Task Consume(ActivityView activity, CancellationToken cancellationToken) =>
         JoinOrStart([activity]).WaitAsync(cancellationToken);
 

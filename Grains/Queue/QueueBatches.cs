@@ -10,10 +10,10 @@ public static class QueueBatches
     /// time, in order, and each batch runs as one delivery under the queue's deadline
     /// (<see cref="QueueDeliveries"/>): all of it succeeds, or all of it is delivered again.</summary>
     public static Task Consume<TMessage>(this IStreamSubscriptionHandleFactory handleFactory, QueueDeliveries deliveries,
-        string consumer, Func<IReadOnlyList<TMessage>, CancellationToken, Task> consume) =>
-        handleFactory.Create<TMessage>().ResumeAsync(new BatchObserver<TMessage>(handleFactory.StreamId, deliveries, consumer, consume));
+        string consumer, bool bounded, Func<IReadOnlyList<TMessage>, CancellationToken, Task> consume) =>
+        handleFactory.Create<TMessage>().ResumeAsync(new BatchObserver<TMessage>(handleFactory.StreamId, deliveries, consumer, bounded, consume));
 
-    sealed class BatchObserver<TMessage>(StreamId stream, QueueDeliveries deliveries, string consumer,
+    sealed class BatchObserver<TMessage>(StreamId stream, QueueDeliveries deliveries, string consumer, bool bounded,
         Func<IReadOnlyList<TMessage>, CancellationToken, Task> consume) : IAsyncBatchObserver<TMessage>
     {
         public Task OnNextAsync(IList<SequentialItem<TMessage>> items)
@@ -21,7 +21,7 @@ public static class QueueBatches
             var messages = new TMessage[items.Count];
             for (var i = 0; i < messages.Length; i++)
                 messages[i] = items[i].Item;
-            return deliveries.Run(stream, consumer, messages.Length, ct => consume(messages, ct));
+            return deliveries.Run(stream, consumer, messages.Length, bounded, ct => consume(messages, ct));
         }
 
         // The pulling agent reports a failed delivery here after it gave up on it; QueueDeliveries logged it.

@@ -22,6 +22,11 @@ public abstract class QueueConsumerGrain<TMessage> : Grain, IStreamSubscriptionO
             await Consume(message, cancellationToken);
     }
 
+    /// <summary>Whether a delivery takes one of the silo's turns (<see cref="QueueOptions.ConsumerConcurrency"/>);
+    /// false only for a consumer whose work is bounded elsewhere and that mostly waits.</summary>
+    protected virtual bool BoundedByConsumerConcurrency => true;
+
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        handleFactory.Consume<TMessage>(ServiceProvider.GetRequiredService<QueueDeliveries>(), GetType().Name, ConsumeBatch);
+        handleFactory.Consume<TMessage>(ServiceProvider.GetRequiredService<QueueDeliveries>(), GetType().Name,
+            BoundedByConsumerConcurrency, ConsumeBatch);
 }

@@ -9,11 +9,16 @@ namespace OrleansScale.Queue;
 /// consumer gets and, if the consumer does not stop by itself, abandons it: the delivery then fails, so the
 /// pulling agent always has its answer before its own call times out and never retries a delivery that is
 /// still running. Consumers are idempotent, so work an abandoned delivery still finishes does no harm; the
-/// retry comes only after <see cref="QueueOptions.RetryDelay"/>, by which time that work has ended.</summary>
+/// retry comes only after <see cref="QueueOptions.RetryDelay"/>, by which time that work has ended.
+/// At most <see cref="QueueOptions.ConsumerConcurrency"/> bounded deliveries work at once on this silo; one
+/// waits for its turn within its deadline, and its turn ends when its work does, abandoned or not.</summary>
 public sealed partial class QueueDeliveries(IOptions<QueueOptions> options, QueueMetrics metrics, ILogger<QueueDeliveries> logger)
 {
-    /// <summary>Runs one delivery of <paramref name="messages"/> messages of <paramref name="stream"/>.</summary>
-    public async Task Run(StreamId stream, string consumer, int messages, Func<CancellationToken, Task> consume)
+    readonly SemaphoreSlim working = new(options.Value.ConsumerConcurrency);
+
+    /// <summary>Runs one delivery of <paramref name="messages"/> messages of <paramref name="stream"/>;
+    /// <paramref name="bounded"/> says whether it takes one of the silo's turns.</summary>
+    public async Task Run(StreamId stream, string consumer, int messages, bool bounded, Func<CancellationToken, Task> consume)
     {
         var streamNamespace = stream.GetNamespace() ?? "";
         var timeout = options.Value.ConsumerTimeout;
@@ -21,7 +26,12 @@ public sealed partial class QueueDeliveries(IOptions<QueueOptions> options, Queu
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await consume(deadline.Token).WaitAsync(deadline.Token);
+            if (bounded)
+                await working.WaitAsync(deadline.Token);
+            var work = consume(deadline.Token);
+            if (bounded)
+                _ = work.ContinueWith(static (_, turns) => ((SemaphoreSlim)turns!).Release(), working, TaskScheduler.Default);
+            await work.WaitAsync(deadline.Token);
         }
         catch (Exception e) when (deadline.IsCancellationRequested)
         {

@@ -24,6 +24,14 @@ public sealed class QueueOptions
     [Range(10, 100_000)]
     public int MaxInFlightPerPartition { get; set; } = 512;
 
+    /// <summary>How many deliveries work at once on one silo, over all partitions and consumers; the others wait
+    /// their turn, within their deadline. The agents hold far more messages than this (see
+    /// <see cref="MaxInFlightPerPartition"/>), so the bound is what keeps a draining backlog from taking every
+    /// core from the requests. Fan-outs do not count: most of their time is spent waiting for feeds to write,
+    /// and their work is bounded by the feed delivery buffer (Activities:FanOutConcurrency).</summary>
+    [Range(1, 10_000)]
+    public int ConsumerConcurrency { get; set; } = 16;
+
     /// <summary>How many messages of one stream a consumer is handed at once, when that many wait: a product
     /// changed many times, an article saved again and again. A batch is one delivery, under one deadline.</summary>
     [Range(1, 1_000)]

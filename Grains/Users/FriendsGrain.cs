@@ -150,7 +150,7 @@ public sealed partial class FriendsGrain(
 
     // Any number of wake-ups at once run the recorded checks once.
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        handleFactory.Consume<FriendshipCheck>(ServiceProvider.GetRequiredService<QueueDeliveries>(), nameof(FriendsGrain),
+        handleFactory.Consume<FriendshipCheck>(ServiceProvider.GetRequiredService<QueueDeliveries>(), nameof(FriendsGrain), bounded: true,
             (_, cancellationToken) => RunPendingChecks(cancellationToken));
 
     /// <summary>Makes the other side of every recorded pair agree with this side. Never interleaves with

@@ -17,7 +17,7 @@ public sealed class WriteAdmissionTests : IDisposable
         new(Options.Create(new WriteAdmissionOptions
         {
             MaxConcurrent = maxConcurrent, MaxWaiting = maxWaiting, MaxWait = maxWait, RetryAfter = TimeSpan.FromSeconds(3),
-        }), services.GetRequiredService<IMeterFactory>(), NullLogger<WriteAdmission>.Instance);
+        }), new AdjustableConcurrencyLimit(maxConcurrent), services.GetRequiredService<IMeterFactory>(), NullLogger<WriteAdmission>.Instance);
 
     /// <summary>A write whose endpoint runs until <paramref name="done"/> completes.</summary>
     static (ValueTask<object?> Answer, HttpContext Http) Write(WriteAdmission admission, Task<object?> done)
