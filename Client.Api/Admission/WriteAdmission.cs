@@ -8,11 +8,12 @@ namespace OrleansScale.Api.Admission;
 
 /// <summary>Lets at most <see cref="AdjustableConcurrencyLimit.Limit"/> writes into the cluster at once (between
 /// <see cref="WriteAdmissionOptions.MinConcurrent"/> and <see cref="WriteAdmissionOptions.MaxConcurrent"/>, set by
-/// <see cref="WriteLimitGovernor"/> from how the reads are doing); the next ones wait their turn, oldest first, up to <see cref="WriteAdmissionOptions.MaxWait"/>, and a write
-/// that finds the waiting line full or waits too long is refused with 503 and Retry-After before anything is
-/// changed. Offered more writes than the machines can take, the cluster then works at its best rate on
-/// the writes it admitted, and reads, sign-ins and the queue's consumers keep their share of it, where
-/// without a limit every request queued inside the silos until grain calls timed out.</summary>
+/// <see cref="WriteLimitGovernor"/> from how the reads and the queue are doing); the next ones wait their turn,
+/// oldest first, up to <see cref="WriteAdmissionOptions.MaxWait"/>, and a write that finds the waiting line full
+/// or waits too long is refused with 503 and Retry-After before anything is changed. Offered more writes than
+/// the machines can take, the cluster then works at its best rate on the writes it admitted, and reads,
+/// sign-ins and the queue's consumers keep their share of it, where without a limit every request queued
+/// inside the silos until grain calls timed out.</summary>
 public sealed partial class WriteAdmission : IEndpointFilter, IDisposable
 {
     public const string MeterName = "OrleansScale.Api.Writes";

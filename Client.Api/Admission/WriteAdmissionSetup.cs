@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace OrleansScale.Api.Admission;
