@@ -33,7 +33,17 @@ public sealed partial class WriteLimitGovernor(
             return;
         using var timer = new PeriodicTimer(options.Value.AdjustInterval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
-            await Adjust();
+        {
+            // A failed step keeps the limit as it is; a crash here would stop the whole API process.
+            try
+            {
+                await Adjust();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogStepFailed(e);
+            }
+        }
     }
 
     /// <summary>One step: looks at the reads since the last step, and at the queue if writes were held back,
@@ -70,6 +80,9 @@ public sealed partial class WriteLimitGovernor(
             recent.Dequeue();
         return p90 > recent.Min(r => r.P90) * o.ReadSlowdown;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not adjust the write limit; it stays as it is")]
+    partial void LogStepFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Writes in flight limited to {Limit}: {Why}")]
     partial void LogLowered(int limit, string why);
