@@ -51,7 +51,7 @@ public sealed partial class ActivityFeedGrain(
     }
 
     /// <summary>Moves a feed stored as a head and a tail document into pages and deletes the old rows (a
-    /// crash half-way repeats the move).</summary>
+    /// crash half-way repeats the move, keeping what the pages already hold).</summary>
     async Task CarryOverHeadAndTail(CancellationToken cancellationToken)
     {
         var head = new GrainState<ActivityFeedState>(new ActivityFeedState());
@@ -64,8 +64,13 @@ public sealed partial class ActivityFeedGrain(
         var old = (tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
             .DistinctBy(item => item.Id, StringComparer.Ordinal)
             .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
-        foreach (var item in old)
-            items.Insert(item);
+        // Only what the feed keeps, so that nothing is trimmed before the first write and that write starts at
+        // page 0, where the next activation looks for pages a crash left without an index.
+        foreach (var item in old.TakeLast(options.Value.Keep))
+        {
+            if (!items.TryGet(item.Id, out _))
+                items.Insert(item);
+        }
         items.TrimToKeep();
         await items.Write([], cancellationToken);
         if (head.RecordExists)

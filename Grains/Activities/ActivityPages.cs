@@ -57,21 +57,36 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
 
     string PageName(long number) => $"{name}-page-{number}";
 
-    /// <summary>Reads the stored pages; false when the list was never stored in pages. Returns the ids the
-    /// pages record as not yet published (streams only).</summary>
+    /// <summary>Reads the stored pages. Stored is false when the list has no index yet: it was never stored
+    /// in pages (the caller may carry over an earlier format), or its first write died after its pages and
+    /// before its index, in which case those pages are loaded and the next write stores the index. Returns
+    /// the ids the pages record as not yet published (streams only).</summary>
     public async Task<(bool Stored, IReadOnlyList<string> Unpublished)> Load(CancellationToken cancellationToken)
     {
         await storage.ReadStateAsync(IndexName, grain, index, cancellationToken);
-        if (!index.RecordExists)
-            return (false, []);
-        var stored = index.State ?? new ActivityPageIndex();
-        open = stored.Open;
-        var numbers = new List<long>();
-        for (var n = stored.First; n <= open; n++)
-            numbers.Add(n);
-        var read = await Task.WhenAll(numbers.Select(n => ReadPage(n, cancellationToken)));
+        List<StoredPage> found;
+        if (index.RecordExists)
+        {
+            var stored = index.State ?? new ActivityPageIndex();
+            open = stored.Open;
+            var numbers = new List<long>();
+            for (var n = stored.First; n <= open; n++)
+                numbers.Add(n);
+            var read = await Task.WhenAll(numbers.Select(n => ReadPage(n, cancellationToken)));
+            found = read.Where(p => p.Stored.RecordExists).ToList();
+        }
+        else
+        {
+            // Pages go out before the index, and a first write always starts at page 0. Taking page 0 for
+            // absent when the index is would leave every later activation inserting a page 0 that exists:
+            // a version conflict on each write, for good.
+            var first = await ReadPage(0, cancellationToken);
+            if (!first.Stored.RecordExists)
+                return (false, []);
+            open = 0;
+            found = [first];
+        }
         // A write that opened pages and died before it wrote the index left them beyond the index's open page.
-        var found = read.Where(p => p.Stored.RecordExists).ToList();
         for (var n = open + 1; ; n++)
         {
             var page = await ReadPage(n, cancellationToken);
@@ -102,7 +117,7 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
             pages[open] = new StoredPage(open);
         items.Sort((a, b) => ActivityList.Compare(a.CreatedAt, a.Id, b));
         TrimToKeep();
-        return (true, unpublished.Where(byId.ContainsKey).Distinct(StringComparer.Ordinal).ToList());
+        return (index.RecordExists, unpublished.Where(byId.ContainsKey).Distinct(StringComparer.Ordinal).ToList());
     }
 
     async Task<StoredPage> ReadPage(long number, CancellationToken cancellationToken)

@@ -46,7 +46,7 @@ public sealed partial class ActivityStreamGrain(
         commit = new GroupCommit(Persist);
         var (stored, pending) = await items.Load(cancellationToken);
         if (!stored)
-            pending = await CarryOverEarlierFormats(cancellationToken);
+            pending = await CarryOverEarlierFormats(pending, cancellationToken);
         if (pending.Count == 0)
             return;
         // A previous activation may have died between storing these posts and queueing their fan-out.
@@ -82,9 +82,10 @@ public sealed partial class ActivityStreamGrain(
 
     /// <summary>Moves a stream stored in an earlier format (one JSON document, or a head and a tail) into
     /// pages, then deletes the old rows. Streams are the source of record of a user's activities, so they are
-    /// carried over, not dropped; a crash half-way repeats the move. Returns the ids the old format held as
-    /// not yet fanned out: they are queued again.</summary>
-    async Task<IReadOnlyList<string>> CarryOverEarlierFormats(CancellationToken cancellationToken)
+    /// carried over, not dropped; a crash half-way repeats the move, keeping what the pages already hold.
+    /// Returns the ids the old format and the pages hold as not yet fanned out: they are queued again.</summary>
+    async Task<IReadOnlyList<string>> CarryOverEarlierFormats(IReadOnlyList<string> unpublishedInPages,
+        CancellationToken cancellationToken)
     {
         var single = new GrainState<ActivityStreamState>(new ActivityStreamState());
         var head = new GrainState<ActivityStreamState>(new ActivityStreamState());
@@ -94,14 +95,19 @@ public sealed partial class ActivityStreamGrain(
             storage.ReadStateAsync(HeadState, this.GetGrainId(), head, cancellationToken),
             storage.ReadStateAsync(TailState, this.GetGrainId(), tail, cancellationToken));
         if (!single.RecordExists && !head.RecordExists && !tail.RecordExists)
-            return [];
+            return unpublishedInPages;
         var old = (single.State?.Items ?? []).Concat(tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
             .DistinctBy(item => item.Id, StringComparer.Ordinal)
             .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
-        foreach (var item in old)
-            items.Insert(item);
+        // Only what the list keeps, so that nothing is trimmed before the first write and that write starts
+        // at page 0, where the next activation looks for pages a crash left without an index.
+        foreach (var item in old.TakeLast(options.Value.Keep))
+        {
+            if (!items.TryGet(item.Id, out _))
+                items.Insert(item);
+        }
         items.TrimToKeep();
-        var pending = (single.State?.Unconfirmed ?? []).Concat(head.State?.Unconfirmed ?? [])
+        var pending = (single.State?.Unconfirmed ?? []).Concat(head.State?.Unconfirmed ?? []).Concat(unpublishedInPages)
             .Where(id => items.TryGet(id, out _)).Distinct(StringComparer.Ordinal).ToList();
         await items.Write(pending, cancellationToken);
         foreach (var (state, row, from) in new[] { (single, SingleDocumentState, mainStorage), (head, HeadState, storage), (tail, TailState, storage) })

@@ -109,6 +109,31 @@ public sealed class ActivityStreamTests(ActivityStreamFixture fixture) : IClassF
         Assert.False(leftOver.RecordExists, "the old document should be deleted once carried over");
     }
 
+    [Fact]
+    public async Task A_stream_whose_first_write_stored_its_page_and_died_before_its_index_keeps_the_page_and_takes_posts()
+    {
+        var author = await TestUsers.Create(Grains);
+        var earlier = new ActivityView($"review:{Guid.NewGuid():N}", author, ActivityKinds.ReviewCreated, "product-1",
+            "wrote a review", DateTimeOffset.UtcNow.AddMinutes(-1));
+        // What a silo that died between the two writes of a stream's first post leaves: page 0 naming the post
+        // as not yet queued, and no index.
+        var storage = fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services
+            .GetRequiredKeyedService<IGrainStorage>(StorageNames.Streams);
+        await storage.WriteStateAsync("stream-page-0", GrainId.Create("activity-stream", author),
+            new GrainState<ActivityPageDocument>(new ActivityPageDocument { Items = [earlier], Unpublished = [earlier.Id] }));
+
+        var stream = Grains.GetGrain<IActivityStreamGrain>(author);
+        var posted = await stream.Post(Feeds.Review());
+        Assert.Equal([posted, earlier], await All(stream));
+        await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-outs of both posts");
+
+        await Reactivate(stream);
+        Assert.Equal([posted, earlier], await All(stream));
+        var index = new GrainState<ActivityPageIndex>(new ActivityPageIndex());
+        await storage.ReadStateAsync("stream-index", GrainId.Create("activity-stream", author), index);
+        Assert.True(index.RecordExists, "the stream's next write should have stored its index");
+    }
+
     static async Task<List<ActivityView>> All(IActivityStreamGrain stream)
     {
         var items = new List<ActivityView>();

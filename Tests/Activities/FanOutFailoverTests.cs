@@ -46,6 +46,8 @@ public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassF
         // drops what it showed, and the fan-out sends it again. Once the queue lets the fan-out go, every feed
         // has written it.
         await QueueProbe.AwaitEmpty(fixture.Database, TimeSpan.FromSeconds(90), "the fan-out, once every feed wrote the activity");
+        // A message also leaves the queue when it runs out of attempts: then the fan-out gave up.
+        Assert.Equal(0, await QueueProbe.DeadLetters(fixture.Database));
         foreach (var friend in friends)
             Assert.Single(await Feeds.All(grains, friend), a => a.Id == view.Id);
     }

@@ -1,6 +1,8 @@
+using Orleans.Core.Internal;
 using Orleans.TestingHost;
 using OrleansScale.Activities;
 using OrleansScale.Tests.Hosting;
+using OrleansScale.Tests.Storage;
 using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Activities;
@@ -77,5 +79,28 @@ public sealed class FeedWriteBehindTests(FeedWriteBehindFixture fixture) : IClas
 
         await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the fan-out, once the feed wrote the activity");
         Assert.Single(await Feeds.All(Grains, reader), a => a.Id == view.Id);
+    }
+
+    [Fact]
+    public async Task A_feed_whose_first_write_stored_its_page_and_died_before_its_index_keeps_the_page_and_writes_again()
+    {
+        var owner = await TestUsers.Create(Grains);
+        var earlier = new ActivityView($"review:{Guid.NewGuid():N}", "someone", ActivityKinds.ReviewCreated, "product-1",
+            "wrote a review", DateTimeOffset.UtcNow.AddMinutes(-1));
+        // What a silo that died between the two writes of a feed's first write leaves: page 0, no index.
+        var stored = new StoredDocuments(fixture);
+        await stored.Storage(StorageNames.Feeds).WriteStateAsync("feed-page-0", GrainId.Create("activity-feed", owner),
+            new GrainState<ActivityPageDocument>(new ActivityPageDocument { Items = [earlier] }));
+        Assert.Null(await stored.Bytes("feed-index", owner));
+
+        var feed = Grains.GetGrain<IActivityFeedGrain>(owner);
+        var later = new ActivityView($"review:{Guid.NewGuid():N}", "someone", ActivityKinds.ReviewCreated, "product-2",
+            "wrote a review", DateTimeOffset.UtcNow);
+        var receipt = await feed.Deliver([later]);
+        Assert.True(await feed.WhenDurable(receipt), "the feed could not write over the page its first write left");
+
+        await feed.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Equal([later.Id, earlier.Id], (await Feeds.All(Grains, owner)).Select(a => a.Id));
+        Assert.NotNull(await stored.Bytes("feed-index", owner));
     }
 }
