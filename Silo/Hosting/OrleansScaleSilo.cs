@@ -26,16 +26,17 @@ public static class OrleansScaleSilo
     public static ISiloBuilder AddOrleansScale(this ISiloBuilder silo, IConfiguration configuration)
     {
         var connectionString = PostgresConnection.Required(configuration);
+        var providers = PostgresConnection.ForProviders(connectionString);
 
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = PostgresConnection.Invariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = providers;
         });
         silo.AddAdoNetGrainStorage(StorageNames.Main, o =>
         {
             o.Invariant = PostgresConnection.Invariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = providers;
             o.DeleteStateOnClear = true;
         });
         foreach (var binary in new[] { StorageNames.Feeds, StorageNames.Streams })
@@ -43,7 +44,7 @@ public static class OrleansScaleSilo
             silo.AddAdoNetGrainStorage(binary, o =>
             {
                 o.Invariant = PostgresConnection.Invariant;
-                o.ConnectionString = connectionString;
+                o.ConnectionString = providers;
                 // Pages that fell off are deleted, not kept as empty rows.
                 o.DeleteStateOnClear = true;
             });
@@ -54,9 +55,9 @@ public static class OrleansScaleSilo
         silo.AddAdoNetGrainStorage("PubSubStore", o =>
         {
             o.Invariant = PostgresConnection.Invariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = providers;
         });
-        silo.AddQueueStreams(configuration, connectionString);
+        silo.AddQueueStreams(configuration, providers);
 
         // The timeout of every grain call a silo makes, the pulling agents' deliveries to queue consumers
         // among them; the queue's consumer timeout must fit inside it (QueueOptionsValidator).

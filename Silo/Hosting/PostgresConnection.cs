@@ -22,8 +22,7 @@ static class PostgresConnection
     // return to the pool saves a round trip (they change no session state).
     static string WithProviderDefaults(string connectionString)
     {
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(key => key.Replace(" ", "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var given = Given(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!given.Contains("MaxAutoPrepare"))
             builder.MaxAutoPrepare = 32;
@@ -31,4 +30,27 @@ static class PostgresConnection
             builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }
+
+    /// <summary>How many connections the Orleans providers' pool keeps however long they sit idle.</summary>
+    public const int ProviderMinPoolSize = 32;
+
+    /// <summary>The connection string of the pool the Orleans providers share (clustering, grain storage, the
+    /// queue): it keeps <see cref="ProviderMinPoolSize"/> connections unless the configured string says
+    /// otherwise. Npgsql closes, every Connection Idle Lifetime (300 s), as many connections as were idle at
+    /// the median of its 10-second samples; under a sustained load those are connections the next burst needs
+    /// again, and a silo opened some 20 at once: a backend process, a SCRAM handshake and re-prepared
+    /// statements each, about 50 ms of CPU, which stalled both cores of the machine for a second every five
+    /// minutes (docs/operations.md, "Connection pools").</summary>
+    public static string ForProviders(string connectionString)
+    {
+        if (Given(connectionString).Overlaps(["MinimumPoolSize", "MinPoolSize"]))
+            return connectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.MinPoolSize = Math.Min(ProviderMinPoolSize, builder.MaxPoolSize);
+        return builder.ConnectionString;
+    }
+
+    static HashSet<string> Given(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
 }
