@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Net.Sockets;
 using Orleans.Runtime.Messaging;
 
 namespace OrleansScale.Api.Hosting;
@@ -5,10 +7,28 @@ namespace OrleansScale.Api.Hosting;
 static class ClusterFailures
 {
     /// <summary>Failures of the cluster or the path to it, not of the request: a silo that just died,
-    /// no reachable gateway, a call that timed out. They answer 503 and are worth one retry for reads.</summary>
+    /// no reachable gateway, a call that timed out, a grain whose state could not be read or written. They
+    /// answer 503 and are worth one retry for reads.</summary>
     public static bool IsTransient(Exception exception) => exception is
         OrleansMessageRejectionException or SiloUnavailableException or ClientNotAvailableException
-        or ConnectionFailedException or GatewayTooBusyException or TimeoutException;
+        or ConnectionFailedException or GatewayTooBusyException or TimeoutException
+        || IsStorageFailure(exception);
+
+    /// <summary>Grain storage failed the call: the database answered with an error or was cut off, or the
+    /// read was cancelled. A grain whose state did not load fails its activation, and Orleans hands the
+    /// caller the storage bridge's <see cref="OrleansException"/> around the cause; the grain never ran, so
+    /// nothing was changed or answered from an empty state.</summary>
+    static bool IsStorageFailure(Exception exception)
+    {
+        if (exception is not OrleansException)
+            return false;
+        for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is DbException or IOException or SocketException or TimeoutException or OperationCanceledException)
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>How long to wait before the one retry of a read: about the time the cluster needs to
     /// declare a killed silo dead with the tuned membership settings.</summary>

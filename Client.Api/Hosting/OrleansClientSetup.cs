@@ -43,6 +43,7 @@ public static partial class OrleansClientSetup
                 stream.ConfigurePartitioning(configuration.GetSection("Queue").GetValue("Partitions", 4));
             });
             client.AddDashboard();
+            client.Services.AddDatabaseExceptionSerialization();
             client.UseConnectionRetryFilter<WaitForClusterRetryFilter>();
         });
         return builder;

@@ -74,6 +74,7 @@ public static class OrleansScaleSilo
             silo.AddDashboard();
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
+        silo.Services.AddDatabaseExceptionSerialization();
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
         silo.Services.AddCatalog(configuration, connectionString);
         silo.Services.AddUserReviewIndex(connectionString);

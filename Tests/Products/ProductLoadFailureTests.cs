@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Orleans.Core.Internal;
+using Orleans.TestingHost;
+using OrleansScale.Products;
+using OrleansScale.Tests.Hosting;
+
+namespace OrleansScale.Tests.Products;
+
+/// <summary>Product state reads can be made to fail or be cancelled (<see cref="FaultyReads"/>).</summary>
+public sealed class ProductLoadFailureFixture : ClusterFixture
+{
+    protected override void ConfigureCluster(TestClusterBuilder builder) =>
+        builder.AddSiloBuilderConfigurator<FaultyReads.OfMain>();
+}
+
+/// <summary>A product that exists is never answered as missing or empty because its state did not load:
+/// the request fails with 503 (a read after one retry), and a later request gets the stored product.</summary>
+public sealed class ProductLoadFailureTests(ProductLoadFailureFixture fixture) : IClassFixture<ProductLoadFailureFixture>
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(ReadFault.Fails)]
+    [InlineData(ReadFault.Cancelled)]
+    public async Task A_read_of_a_product_whose_state_did_not_load_is_503_never_404_and_a_later_read_gets_it(ReadFault fault)
+    {
+        var id = await CreateUnloadedProduct("Load " + fault);
+        // The read and the API's one retry of it.
+        FaultyReads.Inject("product", id, fault, count: 2);
+
+        using var anonymous = fixture.ApiB.Anonymous();
+        var failed = await anonymous.GetAsync($"/api/products/{id}");
+        await failed.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(failed.Headers.RetryAfter);
+
+        var read = await AwaitServed(anonymous, id);
+        Assert.Equal("Load " + fault, read.GetProperty("name").GetString());
+        Assert.Equal(1, read.GetProperty("version").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(ReadFault.Fails)]
+    [InlineData(ReadFault.Cancelled)]
+    public async Task A_write_to_a_product_whose_state_did_not_load_is_503_and_changes_nothing(ReadFault fault)
+    {
+        var id = await CreateUnloadedProduct("Before " + fault);
+        FaultyReads.Inject("product", id, fault, count: 1);
+
+        using var admin = await fixture.ApiA.Admin();
+        var replaced = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After " + fault)));
+        await replaced.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        var reviewed = await admin.PostAsJsonAsync($"/api/products/{id}/reviews", new { rating = 4, text = "Fine." });
+        Assert.NotEqual(HttpStatusCode.NotFound, reviewed.StatusCode);
+
+        using var anonymous = fixture.ApiB.Anonymous();
+        var read = await AwaitServed(anonymous, id);
+        // The refused replace left no trace; a review answered 201 was applied to the stored product.
+        Assert.Equal("Before " + fault, read.GetProperty("name").GetString());
+        var reviews = read.GetProperty("rating").GetProperty("count").GetInt64();
+        Assert.Equal(reviewed.StatusCode == HttpStatusCode.Created ? 1 : 0, reviews);
+        Assert.Equal(1 + reviews, read.GetProperty("version").GetInt64());
+    }
+
+    /// <summary>Creates a product through the API and deactivates its grain, so the next call loads it.</summary>
+    async Task<string> CreateUnloadedProduct(string name)
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body(name))).Id();
+        await fixture.Cluster.Client.GetGrain<IProductGrain>(id).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        return id;
+    }
+
+    /// <summary>Reads until the product is served; every answer before must be a 503, never a 404.</summary>
+    static async Task<JsonElement> AwaitServed(HttpClient http, string id)
+    {
+        var statuses = new List<HttpStatusCode>();
+        var response = await Await.Until(async () =>
+        {
+            var r = await http.GetAsync($"/api/products/{id}");
+            statuses.Add(r.StatusCode);
+            return r;
+        }, r => r.StatusCode != HttpStatusCode.ServiceUnavailable, Patience, "the product served again");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"answers until served: {string.Join(", ", statuses)}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
