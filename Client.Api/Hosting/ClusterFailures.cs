@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using Orleans.Runtime.Messaging;
+using Orleans.Storage;
 
 namespace OrleansScale.Api.Hosting;
 
@@ -14,12 +15,16 @@ static class ClusterFailures
         or ConnectionFailedException or GatewayTooBusyException or TimeoutException
         || IsStorageFailure(exception);
 
-    /// <summary>Grain storage failed the call: the database answered with an error or was cut off, or the
-    /// read was cancelled. A grain whose state did not load fails its activation, and Orleans hands the
-    /// caller the storage bridge's <see cref="OrleansException"/> around the cause; the grain never ran, so
-    /// nothing was changed or answered from an empty state.</summary>
+    /// <summary>Grain storage failed the call: the database answered with an error or was cut off, the read
+    /// was cancelled, or another writer stored the grain's state first (a version conflict: two activations
+    /// of one grain during a failover; the loser's write is refused and its activation ends, so the next
+    /// call reads what the winner stored). A grain whose state did not load fails its activation, and
+    /// Orleans hands the caller the storage bridge's <see cref="OrleansException"/> around the cause; the
+    /// grain never ran, so nothing was changed or answered from an empty state.</summary>
     static bool IsStorageFailure(Exception exception)
     {
+        if (exception is InconsistentStateException)
+            return true;
         if (exception is not OrleansException)
             return false;
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)

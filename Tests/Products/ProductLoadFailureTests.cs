@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Orleans.Core.Internal;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansScale.Products;
 using OrleansScale.Tests.Hosting;
@@ -61,6 +62,29 @@ public sealed class ProductLoadFailureTests(ProductLoadFailureFixture fixture) :
         var reviews = read.GetProperty("rating").GetProperty("count").GetInt64();
         Assert.Equal(reviewed.StatusCode == HttpStatusCode.Created ? 1 : 0, reviews);
         Assert.Equal(1 + reviews, read.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_write_that_loses_a_version_race_to_another_writer_is_503_and_the_stored_product_is_served_after()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Raced"))).Id();
+        // Another writer (a second activation during a failover, say) stores the row after this activation
+        // read it: this activation's version is now stale.
+        var storage = new Storage.StoredDocuments(fixture).Storage(StorageNames.Main);
+        var row = new GrainState<ProductState>(new ProductState());
+        await storage.ReadStateAsync("product", GrainId.Create("product", id), row);
+        await storage.WriteStateAsync("product", GrainId.Create("product", id), row);
+
+        var lost = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("Lost")));
+        await lost.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(lost.Headers.RetryAfter);
+
+        using var anonymous = fixture.ApiB.Anonymous();
+        Assert.Equal("Raced", (await AwaitServed(anonymous, id)).GetProperty("name").GetString());
+        var retried = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("Retried")));
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("Retried", (await AwaitServed(anonymous, id)).GetProperty("name").GetString());
     }
 
     /// <summary>Creates a product through the API and deactivates its grain, so the next call loads it.</summary>
