@@ -110,7 +110,18 @@ public sealed class SessionGrain(
 
     async Task Persist()
     {
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory now holds a change storage refused (the database failed, or another activation wrote
+            // first): this activation ends after this call, and the next call reads what is stored, so the
+            // refused change is never shown.
+            DeactivateOnIdle();
+            throw;
+        }
         persistedExpiresAt = state.State.ExpiresAt;
     }
 

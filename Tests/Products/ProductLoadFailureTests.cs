@@ -9,16 +9,9 @@ using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Products;
 
-/// <summary>Product state reads can be made to fail or be cancelled (<see cref="FaultyReads"/>).</summary>
-public sealed class ProductLoadFailureFixture : ClusterFixture
-{
-    protected override void ConfigureCluster(TestClusterBuilder builder) =>
-        builder.AddSiloBuilderConfigurator<FaultyReads.OfMain>();
-}
-
 /// <summary>A product that exists is never answered as missing or empty because its state did not load:
 /// the request fails with 503 (a read after one retry), and a later request gets the stored product.</summary>
-public sealed class ProductLoadFailureTests(ProductLoadFailureFixture fixture) : IClassFixture<ProductLoadFailureFixture>
+public sealed class ProductLoadFailureTests(StorageFaultFixture fixture) : IClassFixture<StorageFaultFixture>
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -29,7 +22,7 @@ public sealed class ProductLoadFailureTests(ProductLoadFailureFixture fixture) :
     {
         var id = await CreateUnloadedProduct("Load " + fault);
         // The read and the API's one retry of it.
-        FaultyReads.Inject("product", id, fault, count: 2);
+        StorageFaults.Inject("product", id, fault, count: 2);
 
         using var anonymous = fixture.ApiB.Anonymous();
         var failed = await anonymous.GetAsync($"/api/products/{id}");
@@ -47,7 +40,7 @@ public sealed class ProductLoadFailureTests(ProductLoadFailureFixture fixture) :
     public async Task A_write_to_a_product_whose_state_did_not_load_is_503_and_changes_nothing(ReadFault fault)
     {
         var id = await CreateUnloadedProduct("Before " + fault);
-        FaultyReads.Inject("product", id, fault, count: 1);
+        StorageFaults.Inject("product", id, fault, count: 1);
 
         using var admin = await fixture.ApiA.Admin();
         var replaced = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After " + fault)));

@@ -96,6 +96,6 @@ public sealed class CartApiTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal([(id, 7)], Lines(cart));
     }
 
-    static List<(string, int)> Lines(JsonElement cart) => cart.GetProperty("items").EnumerateArray()
+    internal static List<(string, int)> Lines(JsonElement cart) => cart.GetProperty("items").EnumerateArray()
         .Select(l => (l.GetProperty("productId").GetString()!, l.GetProperty("quantity").GetInt32())).ToList();
 }

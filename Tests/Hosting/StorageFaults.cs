@@ -14,11 +14,17 @@ public enum ReadFault
     Cancelled,
 }
 
-/// <summary>Makes the next reads of chosen grain states in the main storage fail or get cancelled, so a
-/// test can see what a grain whose state did not load answers. Reads of other states pass.</summary>
-public static class FaultyReads
+/// <summary>Makes the next reads or writes of chosen grain states in the main storage go wrong, so a test
+/// can see what a grain whose state did not load, or whose write failed, answers. Other states pass.</summary>
+public static class StorageFaults
 {
     static readonly ConcurrentDictionary<(string State, string Key), (ReadFault Fault, int Left)> planned = new();
+    static readonly ConcurrentDictionary<(string State, string Key), int> failingWrites = new();
+
+    /// <summary>The next <paramref name="count"/> writes of the state of the grain with this key fail as
+    /// when the database cannot be reached, without reaching it.</summary>
+    public static void FailWrites(string stateName, string key, int count) =>
+        failingWrites[(stateName, key)] = count;
 
     /// <summary>The next <paramref name="count"/> reads of the state of the grain with this key go wrong.</summary>
     public static void Inject(string stateName, string key, ReadFault fault, int count) =>
@@ -52,6 +58,16 @@ public static class FaultyReads
         }
     }
 
+    static void BeforeWrite(string stateName, GrainId grainId)
+    {
+        var key = (stateName, grainId.Key.ToString()!);
+        while (failingWrites.TryGetValue(key, out var left) && left > 0)
+        {
+            if (failingWrites.TryUpdate(key, left - 1, left))
+                throw new Npgsql.NpgsqlException($"Write of {stateName} {grainId} failed on purpose", new IOException("Connection refused"));
+        }
+    }
+
     sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
     {
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -60,8 +76,11 @@ public static class FaultyReads
             return inner.ReadStateAsync(stateName, grainId, grainState);
         }
 
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.WriteStateAsync(stateName, grainId, grainState);
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            BeforeWrite(stateName, grainId);
+            return inner.WriteStateAsync(stateName, grainId, grainState);
+        }
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
             inner.ClearStateAsync(stateName, grainId, grainState);
@@ -69,4 +88,11 @@ public static class FaultyReads
         public void Participate(ISiloLifecycle lifecycle) =>
             ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
     }
+}
+
+/// <summary>A cluster whose main storage fails on demand (<see cref="StorageFaults"/>).</summary>
+public sealed class StorageFaultFixture : ClusterFixture
+{
+    protected override void ConfigureCluster(TestClusterBuilder builder) =>
+        builder.AddSiloBuilderConfigurator<StorageFaults.OfMain>();
 }
