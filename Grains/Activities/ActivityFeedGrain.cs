@@ -64,14 +64,7 @@ public sealed partial class ActivityFeedGrain(
         var old = (tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
             .DistinctBy(item => item.Id, StringComparer.Ordinal)
             .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
-        // Only what the feed keeps, so that nothing is trimmed before the first write and that write starts at
-        // page 0, where the next activation looks for pages a crash left without an index.
-        foreach (var item in old.TakeLast(options.Value.Keep))
-        {
-            if (!items.TryGet(item.Id, out _))
-                items.Insert(item);
-        }
-        items.TrimToKeep();
+        items.CarryOver(old);
         await items.Write([], cancellationToken);
         if (head.RecordExists)
             await storage.ClearStateAsync(HeadState, this.GetGrainId(), head, cancellationToken);

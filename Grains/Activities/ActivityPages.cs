@@ -127,6 +127,20 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
         return page;
     }
 
+    /// <summary>Takes in the items of an earlier storage format, oldest first, keeping what the pages already
+    /// hold (a carry-over cut short is repeated). Only the newest <see cref="ActivityOptions.Keep"/> go in, so
+    /// nothing is trimmed before the first write and that write starts at page 0, where
+    /// <see cref="Load"/> looks for pages a crash left without an index.</summary>
+    public void CarryOver(IEnumerable<ActivityView> oldestFirst)
+    {
+        foreach (var item in oldestFirst.TakeLast(options.Keep))
+        {
+            if (!byId.ContainsKey(item.Id))
+                Insert(item);
+        }
+        TrimToKeep();
+    }
+
     /// <summary>Inserts in order; the caller has checked that the id is new.</summary>
     public void Insert(ActivityView item)
     {

@@ -99,14 +99,7 @@ public sealed partial class ActivityStreamGrain(
         var old = (single.State?.Items ?? []).Concat(tail.State?.Items ?? []).Concat(head.State?.Items ?? [])
             .DistinctBy(item => item.Id, StringComparer.Ordinal)
             .OrderBy(item => item.CreatedAt.UtcTicks).ThenBy(item => item.Id, StringComparer.Ordinal);
-        // Only what the list keeps, so that nothing is trimmed before the first write and that write starts
-        // at page 0, where the next activation looks for pages a crash left without an index.
-        foreach (var item in old.TakeLast(options.Value.Keep))
-        {
-            if (!items.TryGet(item.Id, out _))
-                items.Insert(item);
-        }
-        items.TrimToKeep();
+        items.CarryOver(old);
         var pending = (single.State?.Unconfirmed ?? []).Concat(head.State?.Unconfirmed ?? []).Concat(unpublishedInPages)
             .Where(id => items.TryGet(id, out _)).Distinct(StringComparer.Ordinal).ToList();
         await items.Write(pending, cancellationToken);
