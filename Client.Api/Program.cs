@@ -23,7 +23,7 @@ builder.AddProductNearCache();        // opt-in copies of product aggregates, ke
 var app = builder.Build();
 app.UseApiDefaults();
 app.UseReadLatency();                 // what the write admission watches
-var api = app.MapGroup("").AddEndpointFilter<RetryIdempotentReadsFilter>();
+var api = app.MapGroup("").AddEndpointFilter<RetryTransientFailuresFilter>();
 api.MapUsersApi();
 api.MapFriendsApi();
 api.MapActivitiesApi();
@@ -32,7 +32,7 @@ api.MapClusterApi();
 api.MapArticlesApi();
 api.MapJobsApi();
 api.MapCatalogApi();
-app.MapProductsApi();                 // its reads retry inside the near cache, its writes never retry
+app.MapProductsApi();                 // its reads retry inside the near cache, its writes only when rejected
 app.MapDashboard();
 app.Run();
 

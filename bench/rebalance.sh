@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Measures how long the activation rebalancer takes to give a newly added silo its share of the
-# existing activations. Needs the system started with the rebalancer on (it is off by default):
-#   Rebalancer__Enabled=true deploy/up.sh
-# (two silos; the added silo inherits the setting from the environment). Creates SESSIONS
+# existing activations, against the system of deploy/up.sh (two silos; the rebalancer is on by
+# default, and Rebalancer__Enabled=false in the environment turns it off). Creates SESSIONS
 # signed-in sessions (default 150), adds a silo with deploy/add-silo.sh, and polls /api/cluster
 # until every silo holds at least 80% of an even share of the application's grains.
 #   bench/rebalance.sh [SESSIONS]

@@ -16,10 +16,13 @@ public static partial class ProductEndpoints
         var products = app.MapGroup("/api/products").WithTags("Products");
         products.MapGet("/{id}", GetProduct).WithName("GetProduct");
         products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
-        products.MapPut("/{id}", ReplaceProduct).WithName("ReplaceProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
-        products.MapDelete("/{id}", DeleteProduct).WithName("DeleteProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
-        products.MapPost("/{id}/reviews", AddReview).WithName("AddReview").RequireAuthorization().CreatesBackgroundWork();
-        products.MapGet("/{id}/reviews", GetReviews).WithName("GetReviews").AddEndpointFilter<RetryIdempotentReadsFilter>();
+        products.MapPut("/{id}", ReplaceProduct).WithName("ReplaceProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
+            .AddEndpointFilter<RetryTransientFailuresFilter>();
+        products.MapDelete("/{id}", DeleteProduct).WithName("DeleteProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
+            .AddEndpointFilter<RetryTransientFailuresFilter>();
+        products.MapPost("/{id}/reviews", AddReview).WithName("AddReview").RequireAuthorization().CreatesBackgroundWork()
+            .SafeToRepeat().AddEndpointFilter<RetryTransientFailuresFilter>();
+        products.MapGet("/{id}/reviews", GetReviews).WithName("GetReviews").AddEndpointFilter<RetryTransientFailuresFilter>();
         return app;
     }
 

@@ -15,7 +15,7 @@ namespace OrleansScale.Activities;
 /// Reentrant so that deliveries from many fan-outs interleave; every change to the list happens between
 /// awaits, so interleaving never sees it half-done. Stored in pages (<see cref="ActivityPages"/>), so a write
 /// stores what arrived since the last one, not the whole feed.
-/// Not moved by the activation rebalancer (off by default, see docs/operations.md): moving a busy feed costs
+/// Not moved by the activation rebalancer (docs/operations.md): moving a busy feed costs
 /// a flush and a reload, and under a full fan-out load a migrated feed's activation was cancelled while it
 /// was activating. A feed is placed when it activates, on any silo, new ones included.</summary>
 [GrainType("activity-feed")]

@@ -61,8 +61,15 @@ public static class OrleansScaleSilo
 
         // The timeout of every grain call a silo makes, the pulling agents' deliveries to queue consumers
         // among them; the queue's consumer timeout must fit inside it (QueueOptionsValidator).
+        // After MaxRequestProcessingTime Orleans treats an activation as stuck: one still busy with a single
+        // request is deactivated, and one still deactivating (seen after migrations, dotnet/orleans#10045)
+        // is abandoned and its directory entry removed, so calls reach a new activation. Orleans' 2 h would
+        // leave such a grain unreachable for that long; no call here runs longer than its 30 s caller waits.
         silo.Services.AddOptions<SiloMessagingOptions>().Configure(o =>
-            o.ResponseTimeout = configuration.GetValue("Orleans:GrainCallTimeout", TimeSpan.FromSeconds(30)));
+        {
+            o.ResponseTimeout = configuration.GetValue("Orleans:GrainCallTimeout", TimeSpan.FromSeconds(30));
+            o.MaxRequestProcessingTime = configuration.GetValue("Orleans:MaxRequestProcessingTime", TimeSpan.FromMinutes(5));
+        });
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(FastFailureDetection.Apply)
             .Bind(configuration.GetSection(FastFailureDetection.Section));
