@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Orleans.Core.Internal;
-using Orleans.Storage;
-using Orleans.TestingHost;
 using OrleansScale.Products;
 using OrleansScale.Tests.Hosting;
 
@@ -62,12 +60,7 @@ public sealed class ProductLoadFailureTests(StorageFaultFixture fixture) : IClas
     {
         using var admin = await fixture.ApiA.Admin();
         var id = (await admin.CreateProduct(ProductApi.Body("Raced"))).Id();
-        // Another writer (a second activation during a failover, say) stores the row after this activation
-        // read it: this activation's version is now stale.
-        var storage = new Storage.StoredDocuments(fixture).Storage(StorageNames.Main);
-        var row = new GrainState<ProductState>(new ProductState());
-        await storage.ReadStateAsync("product", GrainId.Create("product", id), row);
-        await storage.WriteStateAsync("product", GrainId.Create("product", id), row);
+        await new Storage.StoredDocuments(fixture).WriteAsAnotherWriter<ProductState>("product", id);
 
         var lost = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("Lost")));
         await lost.AssertProblem(HttpStatusCode.ServiceUnavailable);

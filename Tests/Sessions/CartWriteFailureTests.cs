@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Orleans.Storage;
 using OrleansScale.Sessions;
 using OrleansScale.Tests.Hosting;
 using OrleansScale.Tests.Products;
@@ -25,12 +24,7 @@ public sealed class CartWriteFailureTests(StorageFaultFixture fixture) : IClassF
     public async Task A_cart_change_whose_write_loses_a_version_race_is_503_and_never_shown_after()
     {
         var (http, book, token) = await SignedInWithProduct("Raced book");
-        // Another writer (a second activation during a failover, say) stores the session after this
-        // activation read it.
-        var storage = new Storage.StoredDocuments(fixture).Storage(StorageNames.Main);
-        var row = new GrainState<SessionState>(new SessionState());
-        await storage.ReadStateAsync("session", GrainId.Create("session", token), row);
-        await storage.WriteStateAsync("session", GrainId.Create("session", token), row);
+        await new Storage.StoredDocuments(fixture).WriteAsAnotherWriter<SessionState>("session", token);
 
         await (await http.PutAsJsonAsync($"/api/sessions/current/cart/{book}", new { quantity = 2 })).AssertProblem(HttpStatusCode.ServiceUnavailable);
         await AssertChangeNotShownThenAccepted(http, book);

@@ -54,4 +54,14 @@ public sealed class StoredDocuments(ClusterFixture fixture)
     /// <summary>A silo's grain storage of this name, to write a document as an earlier version of the code did.</summary>
     public IGrainStorage Storage(string name) =>
         fixture.Cluster.Silos.OfType<InProcessSiloHandle>().First().SiloHost.Services.GetRequiredKeyedService<IGrainStorage>(name);
+
+    /// <summary>Stores the grain's row again, as another writer would (a second activation during a failover,
+    /// say): an activation that read the row before now holds a stale version.</summary>
+    public async Task WriteAsAnotherWriter<T>(string grainType, string key) where T : new()
+    {
+        var storage = Storage(StorageNames.Main);
+        var row = new GrainState<T>(new T());
+        await storage.ReadStateAsync(grainType, GrainId.Create(grainType, key), row);
+        await storage.WriteStateAsync(grainType, GrainId.Create(grainType, key), row);
+    }
 }
