@@ -157,7 +157,12 @@ public sealed partial class ActivityStreamGrain(
         // A user with no friends has no feed to fill: the fan-out would read an empty friend list. Asking
         // first saves the queue a message and the cluster a fan-out for every post of such a user (a new user,
         // a reviewer importing a catalogue). A friend made a moment later misses the post either way.
-        var hasFriends = await GrainFactory.GetGrain<IFriendsGrain>(this.GetPrimaryKeyString()).Count() > 0;
+        // A friend.added item has a friend by definition, and is posted by the friends grain in the middle of
+        // its Befriend: asking that grain back would close a loop of calls, which stalls for the whole grain
+        // call timeout when the rebalancer moves the friends grain meanwhile (it holds new calls, interleaving
+        // ones too, until its running call ends).
+        var hasFriends = ids.All(IsFriendAdded)
+            || await GrainFactory.GetGrain<IFriendsGrain>(this.GetPrimaryKeyString()).Count() > 0;
         foreach (var id in ids)
         {
             if (!items.TryGet(id, out var item))
@@ -169,6 +174,8 @@ public sealed partial class ActivityStreamGrain(
             outboxUnsaved = true;
         }
     }
+
+    bool IsFriendAdded(string id) => items.TryGet(id, out var item) && item.Kind == ActivityKinds.FriendAdded;
 
     async Task Persist()
     {

@@ -8,8 +8,9 @@ namespace OrleansScale.Silo.Hosting;
 /// silo takes its share of the load rather than only new activations. It is experimental in Orleans 10
 /// (diagnostic ORLEANSEXP002) and on unless "Rebalancer:Enabled" is false. MigrationStressTests runs it on a
 /// 2 s cycle, with explicit migrations and a silo joining and leaving, under reads and writes of products,
-/// carts, reviews and feeds, and sees no wrong answer and no error; the defaults here (first session 15 s
-/// after start, then a cycle every 5 s) move less often than that (docs/operations.md).</summary>
+/// carts, reviews, friendships and feeds, and sees no wrong answer, no error and no call chain that comes
+/// back to a grain (which the rebalancer's migrations stall); the defaults here (first session 15 s after
+/// start, then a cycle every 5 s) move less often than that (docs/operations.md).</summary>
 static class Rebalancing
 {
     const string Section = "Rebalancer";
