@@ -31,7 +31,7 @@ public sealed class WriteAdmissionOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan AdjustInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How old the oldest queued background work may get before this server lets fewer writes in:
+    /// <summary>How old the queue's backlog (its oldest first-attempt work) may get before this server lets fewer writes in:
     /// well below the age at which writes that create background work are refused outright
     /// (Queue:Backpressure:MaxAge), so that writes slow down to what the consumers keep up with first.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

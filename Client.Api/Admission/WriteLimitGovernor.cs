@@ -58,7 +58,7 @@ public sealed partial class WriteLimitGovernor(
         var heldBack = writes.TakeWasFull();
         var readsSlow = count >= MinReads && Slow(p90, o);
         // Asked only while writes press: an idle server does not poll the queue.
-        var queueBehind = heldBack && !readsSlow && await queue.OldestAge() > o.QueueAgeTarget;
+        var queueBehind = heldBack && !readsSlow && await queue.BacklogAge() > o.QueueAgeTarget;
         if (readsSlow || queueBehind)
         {
             var lower = Math.Max(o.MinConcurrent, limit / 2);

@@ -17,7 +17,7 @@ public static class ClusterEndpoints
     /// <summary>The background work queue. The numbers from Postgres (depth, leases, age, dead letters) are
     /// null when it did not answer; <c>Namespaces</c> adds up what the active silos report.</summary>
     public sealed record QueueView(
-        long? Depth, long? Leased, long? Retrying, double? OldestAgeSeconds,
+        long? Depth, long? Leased, long? Retrying, long? Stranded, double? OldestAgeSeconds, double? BacklogAgeSeconds,
         long? DeadLetters, IReadOnlyDictionary<string, long>? DeadLettersByReason,
         BackpressureView Backpressure,
         IReadOnlyList<PartitionView> Partitions,
@@ -25,7 +25,8 @@ public static class ClusterEndpoints
 
     public sealed record BackpressureView(bool Active, string? Reason);
 
-    public sealed record PartitionView(string Queue, long Depth, long Leased, long Retrying, double OldestAgeSeconds);
+    public sealed record PartitionView(string Queue, long Depth, long Leased, long Retrying, long Stranded,
+        double OldestAgeSeconds, double BacklogAgeSeconds);
 
     /// <param name="Amplification">Published / produced, null before anything was produced.</param>
     public sealed record NamespaceView(string Namespace, long Produced, long Published, double? Amplification,
@@ -73,9 +74,11 @@ public static class ClusterEndpoints
             n.Namespace, n.Produced, n.Published, n.Produced > 0 ? Math.Round((double)n.Published / n.Produced, 4) : null,
             n.Consumers.Sum(c => c.Delivered), n.Consumers.Sum(c => c.Failed), n.Consumers.Sum(c => c.TimedOut),
             n.Consumers.Select(c => new ConsumerView(c.Consumer, c.Delivered, c.Failed, c.TimedOut)).ToList())).ToList();
-        return new QueueView(snapshot?.Depth, snapshot?.Leased, snapshot?.Retrying, snapshot?.OldestAge.TotalSeconds,
+        return new QueueView(snapshot?.Depth, snapshot?.Leased, snapshot?.Retrying, snapshot?.Stranded,
+            snapshot?.OldestAge.TotalSeconds, snapshot?.BacklogAge.TotalSeconds,
             snapshot?.DeadLetters, snapshot?.DeadLettersByReason, new BackpressureView(reason is not null, reason),
-            snapshot?.Partitions.Select(p => new PartitionView(p.Queue, p.Depth, p.Leased, p.Retrying, p.OldestAge.TotalSeconds)).ToList() ?? [],
+            snapshot?.Partitions.Select(p => new PartitionView(p.Queue, p.Depth, p.Leased, p.Retrying, p.Stranded,
+                p.OldestAge.TotalSeconds, p.BacklogAge.TotalSeconds)).ToList() ?? [],
             namespaces);
     }
 

@@ -33,8 +33,8 @@ public sealed partial class QueueBackpressure(QueueMonitor monitor, IOptions<Que
         var bounds = options.Value;
         if (!bounds.Enabled || await monitor.Current() is not { } queue)
             return null;
-        if (queue.OldestAge > bounds.MaxAge)
-            return $"The oldest queued work is {queue.OldestAge.TotalSeconds:0} s old (bound {bounds.MaxAge.TotalSeconds:0} s).";
+        if (queue.BacklogAge > bounds.MaxAge)
+            return $"The oldest queued work is {queue.BacklogAge.TotalSeconds:0} s old (bound {bounds.MaxAge.TotalSeconds:0} s).";
         if (queue.Depth > bounds.MaxDepth)
             return $"{queue.Depth} messages are queued (bound {bounds.MaxDepth}).";
         return null;

@@ -28,8 +28,12 @@ public sealed class QueueMetricsExport : IDisposable
             "Messages handed to a silo and not yet confirmed or failed");
         meter.CreateObservableGauge("orleansscale.queue.retrying", () => Partitions(p => p.Retrying), "{message}",
             "Failed messages waiting for their retry delay");
+        meter.CreateObservableGauge("orleansscale.queue.stranded", () => Partitions(p => p.Stranded), "{message}",
+            "Messages leased by a silo that stopped or died, handed out again when the lease runs out");
         meter.CreateObservableGauge("orleansscale.queue.oldest_age", () => Partitions(p => p.OldestAge.TotalSeconds), "s",
-            "Age of the oldest message on the queue");
+            "Age of the oldest message on the queue, in any state");
+        meter.CreateObservableGauge("orleansscale.queue.backlog_age", () => Partitions(p => p.BacklogAge.TotalSeconds), "s",
+            "Age of the oldest message on its first attempt, waiting or held by a live silo: what back-pressure watches");
         meter.CreateObservableGauge("orleansscale.queue.dead_letters", DeadLetters, "{message}",
             "Messages given up on, by reason (failed, abandoned, expired)");
         meter.CreateObservableGauge("orleansscale.queue.backpressure", Backpressure, null,

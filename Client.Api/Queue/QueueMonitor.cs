@@ -4,7 +4,7 @@ using Orleans.Configuration;
 
 namespace OrleansScale.Api.Queue;
 
-/// <summary>Reads the queue's depth, leases, age and dead letters from Postgres, at most once per
+/// <summary>Reads the queue's depth, leases, ages and dead letters from Postgres, at most once per
 /// <see cref="QueueMonitorOptions.RefreshEvery"/> and only when someone asks (a write that may be refused, a
 /// scrape, /api/cluster): with no traffic the API does not poll at all. Concurrent askers share one read, and
 /// while it runs they get the previous snapshot.</summary>
@@ -15,7 +15,10 @@ public sealed partial class QueueMonitor(
     TimeProvider clock,
     ILogger<QueueMonitor> logger) : IQueueAge
 {
-    const string StatsSql = "SELECT queue_id, depth, leased, retrying, oldest, now() FROM orleans_stream_stats($1, $2)";
+    const string StatsSql = """
+        SELECT queue_id, depth, leased, retrying, stranded, oldest, backlog_oldest, now()
+        FROM orleans_stream_stats($1, $2, $3)
+        """;
     const string DeadLettersSql = """
         SELECT reason, count(*) FROM orleans_stream_dead_letter
         WHERE service_id = $1 AND provider_id = $2 GROUP BY reason
@@ -39,7 +42,7 @@ public sealed partial class QueueMonitor(
         }
     }
 
-    public async Task<TimeSpan?> OldestAge() => (await Current())?.OldestAge;
+    public async Task<TimeSpan?> BacklogAge() => (await Current())?.BacklogAge;
 
     async Task<QueueSnapshot?> Read()
     {
@@ -48,15 +51,18 @@ public sealed partial class QueueMonitor(
             var partitions = new List<PartitionSnapshot>();
             var deadLetters = new Dictionary<string, long>(StringComparer.Ordinal);
             await using var batch = database.CreateBatch();
-            batch.BatchCommands.Add(Command(StatsSql));
+            var stats = Command(StatsSql);
+            stats.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Ceiling(options.Value.StrandedLeaseAge.TotalSeconds) });
+            batch.BatchCommands.Add(stats);
             batch.BatchCommands.Add(Command(DeadLettersSql));
             batch.Timeout = 5;
             await using var reader = await batch.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                var now = reader.GetFieldValue<DateTimeOffset>(5);
+                var now = reader.GetFieldValue<DateTimeOffset>(7);
+                var backlogAge = reader.IsDBNull(6) ? TimeSpan.Zero : now - reader.GetFieldValue<DateTimeOffset>(6);
                 partitions.Add(new PartitionSnapshot(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                    now - reader.GetFieldValue<DateTimeOffset>(4)));
+                    reader.GetInt64(4), now - reader.GetFieldValue<DateTimeOffset>(5), backlogAge));
             }
             await reader.NextResultAsync();
             while (await reader.ReadAsync())

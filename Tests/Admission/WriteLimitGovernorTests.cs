@@ -25,7 +25,7 @@ public sealed class WriteLimitGovernorTests : IDisposable
     sealed class QueueAge : IQueueAge
     {
         public TimeSpan? Age;
-        public Task<TimeSpan?> OldestAge() => Task.FromResult(Age);
+        public Task<TimeSpan?> BacklogAge() => Task.FromResult(Age);
     }
 
     public WriteLimitGovernorTests()
