@@ -16,7 +16,9 @@ public static partial class OrleansClientSetup
             ? value
             : throw new InvalidOperationException(
                 "ConnectionStrings:Postgres is not set. Give it in appsettings.json or as the environment variable ConnectionStrings__Postgres.");
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        // The API reads Postgres itself only for the queue's state and the readiness probe, a statement at a
+        // time: a small pool keeps an API's share of the server's max_connections small.
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4 }));
 
         builder.UseOrleansClient(client =>
         {

@@ -66,8 +66,10 @@ public sealed partial class ActivityStreamGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Otherwise the next activation would publish the last posts again.
-        if (!outboxUnsaved)
+        // Otherwise the next activation would publish the last posts again. Not while the silo stops: another
+        // silo may already run the next activation, whose first post this write would turn into a version
+        // conflict (see ProductGrain.OnDeactivateAsync).
+        if (!outboxUnsaved || reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
             return;
         try
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
+using Orleans.Storage;
 using OrleansScale.Queue;
 
 namespace OrleansScale.Products;
@@ -54,8 +55,11 @@ public sealed partial class ProductGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Otherwise the next activation would publish the last change again.
-        if (outboxUnsaved && state.State.Outbox.Count == 0)
+        // Otherwise the next activation would publish the last change again. Not while the silo stops: the
+        // other silos then activate this product while this activation still deactivates, and a write here
+        // would turn the new activation's first change into a version conflict (a failed request). The
+        // next activation publishing the last change once more is the cheaper price.
+        if (outboxUnsaved && state.State.Outbox.Count == 0 && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
             await ForgetPublished();
     }
 
@@ -65,6 +69,18 @@ public sealed partial class ProductGrain(
         {
             await state.WriteStateAsync();
             outboxUnsaved = false;
+        }
+        catch (InconsistentStateException e)
+        {
+            // Another activation (one still deactivating on a stopping silo) wrote since this one read. What it
+            // wrote is this product's latest acknowledged state; read it, so this activation's next change
+            // builds on it instead of failing on the same conflict.
+            LogForgetFailed(e, this.GetPrimaryKeyString());
+            await state.ReadStateAsync();
+            snapshot = state.State.Details is not null && !state.State.Deleted ? Render() : null;
+            outboxUnsaved = false;
+            if (state.State.Outbox.Count > 0)
+                await PublishOutbox(repeat: true);
         }
         catch (Exception e)
         {

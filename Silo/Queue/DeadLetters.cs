@@ -9,7 +9,8 @@ public sealed class DeadLetters(string connectionString, string serviceId) : IAs
 {
     const string Columns = "message_id, queue_id, reason, dequeued, created_on, dead_on, remove_on, payload";
 
-    readonly NpgsqlDataSource database = NpgsqlDataSource.Create(connectionString);
+    // A command-line tool's few statements, one after another.
+    readonly NpgsqlDataSource database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 2 });
     readonly QueuePayloads payloads = new();
 
     /// <summary>Every dead letter, oldest death first.</summary>
