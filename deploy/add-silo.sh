@@ -4,8 +4,7 @@
 source "$(dirname "$0")/lib/common.sh"
 need_curl
 api=$(first_api_port) || die "the system is not up; run deploy/up.sh first"
-index=0
-while alive "silo-$((SILO_PORT + index))" || port_busy $((SILO_PORT + index)) || port_busy $((GATEWAY_PORT + index)); do index=$((index + 1)); done
+index=$(next_silo_index)
 name="silo-$((SILO_PORT + index))"
 say "Starting $name (silo port $((SILO_PORT + index)), gateway $((GATEWAY_PORT + index)))"
 start_silo "$index"

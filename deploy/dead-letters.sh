@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lists the queue's dead letters or queues them again (docs/operations.md, "Dead letters"), with the silo
-# published in .data/build/silo (built first when it is missing) against the PostgreSQL the other scripts use.
+# of the current release in .data/build (built first when it is missing) against the PostgreSQL the other scripts use.
 #   deploy/dead-letters.sh list [--json]
 #   deploy/dead-letters.sh replay (--all | ID...) [--json]
 #   deploy/dead-letters.sh --help
@@ -21,19 +21,13 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
   port_busy "$PRIVATE_PG_PORT" || die "the private PostgreSQL is not running on port $PRIVATE_PG_PORT: deploy/up.sh starts it"
 fi
 
-silo="$BUILD_OUT/silo/Silo.dll"
-if [ ! -f "$silo" ]; then
-  say "No published silo in $BUILD_OUT/silo: building it (Release)"
-  build_silo
-elif ! grep -q DeadLetterCommand "$silo"; then
-  # A build from before this command. The running silos use it, so it is not replaced under them.
-  for f in "$RUN"/silo-*.pid; do
-    [ -e "$f" ] && alive "$(basename "$f" .pid)" \
-      && die "the silos run a build from before dead-letters; rebuild with deploy/down.sh && deploy/up.sh"
-  done
-  say "The published silo predates dead-letters: rebuilding it (Release)"
-  build_silo
+# The current release has the command; a build from before releases, or from before the command, is rebuilt
+# into a new release (running processes keep theirs).
+if [ ! -f "$BUILD_OUT/current/silo/Silo.dll" ] || ! grep -q DeadLetterCommand "$BUILD_OUT/current/silo/Silo.dll"; then
+  say "No published silo with dead-letters in $BUILD_OUT/current: building (Release)"
+  build_binaries
 fi
 
-cd "$BUILD_OUT/silo"
+silo_dir=$(release_dir silo)
+cd "$silo_dir"
 ConnectionStrings__Postgres=$(connection_string) exec dotnet Silo.dll dead-letters "$@"

@@ -28,7 +28,8 @@ fi
 build_binaries
 
 say "Applying the schema"
-( cd "$BUILD_OUT/silo" && ConnectionStrings__Postgres=$(connection_string) dotnet Silo.dll migrate ) >"$LOGS/migrate.log" 2>&1 \
+silo_dir=$(release_dir silo)
+( cd "$silo_dir" && ConnectionStrings__Postgres=$(connection_string) dotnet Silo.dll migrate ) >"$LOGS/migrate.log" 2>&1 \
   || { cat "$LOGS/migrate.log" >&2; die "applying the schema failed"; }
 
 if [ "$replica" = yes ]; then

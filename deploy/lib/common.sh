@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA="$ROOT/.data"                 # everything the running system writes; never committed
 RUN="$DATA/run"                    # one file per process: its pid and how to reach it
 LOGS="$DATA/logs"
-BUILD_OUT="$DATA/build"            # published binaries the processes run from
+BUILD_OUT="$DATA/build"            # published builds: releases/<id>/{silo,api}, and "current", the newest
 PG_BIN=""
 mkdir -p "$RUN" "$LOGS"
 
@@ -79,7 +79,6 @@ start_private_postgres() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
-max_connections = 300
 shared_buffers = 256MB
 fsync = on
 wal_level = replica
@@ -100,7 +99,8 @@ CONF
 
 # Settings for the write load of grain state (feeds take ~1,000 writes a second at 100 activities/s),
 # rewritten at every start and included from postgresql.conf, so clusters made by an earlier version
-# get them too. With the default max_wal_size (1 GB) that load forced a checkpoint about every 30 s, and
+# get them too. max_connections leaves room for 4 silos at their worst (80 connections each, see
+# docs/operations.md, "Connection pools") beside a few APIs, the tools and a replica's sender. With the default max_wal_size (1 GB) that load forced a checkpoint about every 30 s, and
 # every checkpoint makes the next write of each page carry the whole page in the WAL. (wal_compression
 # = lz4 made the fan-out benchmark slower, p99 5.9 and 10.8 s against 3.0 and 2.1 s without, and did
 # not shrink the WAL, so it stays off.)
@@ -109,6 +109,7 @@ write_postgres_tuning() {
   pg_run sh -c "cat > '$pgdata/orleansscale-tuning.conf'" <<CONF
 max_wal_size = 4GB
 checkpoint_timeout = 15min
+max_connections = 400
 CONF
   pg_run grep -q "orleansscale-tuning.conf" "$pgdata/postgresql.conf" \
     || pg_run sh -c "echo \"include_if_exists = 'orleansscale-tuning.conf'\" >> '$pgdata/postgresql.conf'"
@@ -136,29 +137,63 @@ connection_string() {
   fi
 }
 
-# Builds the two programs once into $BUILD_OUT; the git commit goes into their version.
+# Builds the two programs into a new release folder, $BUILD_OUT/releases/<id>, and makes it "current":
+# processes already running keep the files they were started from, so a build never changes a running
+# process under it, and deploy/roll.sh can start the new build beside the old one. The id (UTC time and
+# git commit) is the build part of the programs' version, so /api/cluster tells builds apart.
 build_binaries() {
-  say "Building (Release) into $BUILD_OUT"
-  build_silo
-  build_api
+  RELEASE="$(date -u +%Y%m%dT%H%M%SZ)-$(build_commit)"
+  local dir="$BUILD_OUT/releases/$RELEASE"
+  say "Building (Release) into $dir"
+  mkdir -p "$dir"
+  build_silo "$dir/silo"
+  build_api "$dir/api"
+  ln -sfn "releases/$RELEASE" "$BUILD_OUT/current"
+  prune_releases
 }
 
 build_commit() { git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown; }
 
-build_silo() {
-  local commit; commit=$(build_commit)
+# The folder a program of the current release runs from: silo or api. A system started by scripts from
+# before release folders ran from $BUILD_OUT/silo and $BUILD_OUT/api; those serve until the next build.
+release_dir() {
+  if [ -e "$BUILD_OUT/current/$1" ]; then readlink -f "$BUILD_OUT/current/$1"
+  elif [ -d "$BUILD_OUT/$1" ]; then echo "$BUILD_OUT/$1"
+  else die "no build in $BUILD_OUT/current; run deploy/up.sh first"; fi
+}
+
+# Deletes releases that are neither current, nor among the two newest, nor run by a live process.
+prune_releases() {
+  local current; current=$(readlink -f "$BUILD_OUT/current")
+  local -a used=()
+  for f in "$RUN"/*.pid; do
+    [ -e "$f" ] || continue
+    used+=("$(readlink -f "/proc/$(cat "$f")/cwd" 2>/dev/null || true)")
+  done
+  local release
+  for release in $(ls -1d "$BUILD_OUT"/releases/*/ 2>/dev/null | sort -r | tail -n +3) "$BUILD_OUT/silo/" "$BUILD_OUT/api/"; do
+    release=${release%/}
+    [ -d "$release" ] || continue   # the last two: the single build folders of scripts before releases
+    [ "$release" = "$current" ] && continue
+    if printf '%s\n' "${used[@]}" | grep -q "^$release\(/\|$\)"; then continue; fi
+    rm -rf "$release"
+  done
+}
+
+build_silo() { # build_silo OUTPUT_DIR
+  local out=$1 commit; commit=$(build_commit)
   # Silos are published ReadyToRun (precompiled), so a silo that joins a cluster under load does not spend
   # its first minute compiling: in the fan-out benchmark started right after start-up, p99 was 0.53 and
   # 0.57 s with it against 0.78 and 0.71 s without (docs/friends-and-activities.md). Costs ~20 s of build.
   local rid; rid=$(dotnet --info | awk '/RID:/ { print $2; exit }')
-  dotnet publish "$ROOT/Silo/Silo.csproj" -c Release -o "$BUILD_OUT/silo" --nologo -v quiet -p:SourceRevisionId="$commit" \
+  dotnet publish "$ROOT/Silo/Silo.csproj" -c Release -o "$out" --nologo -v quiet -p:SourceRevisionId="$commit.${RELEASE%%-*}" \
     ${rid:+-r "$rid" --self-contained false -p:PublishReadyToRun=true} >"$LOGS/build-silo.log" 2>&1 \
     || { tail -30 "$LOGS/build-silo.log" >&2; die "building the silo failed"; }
 }
 
-build_api() {
-  local commit; commit=$(build_commit)
-  dotnet publish "$ROOT/Client.Api/Client.Api.csproj" -c Release -o "$BUILD_OUT/api" --nologo -v quiet -p:SourceRevisionId="$commit" >"$LOGS/build-api.log" 2>&1 \
+build_api() { # build_api OUTPUT_DIR
+  local out=$1 commit; commit=$(build_commit)
+  dotnet publish "$ROOT/Client.Api/Client.Api.csproj" -c Release -o "$out" --nologo -v quiet -p:SourceRevisionId="$commit.${RELEASE%%-*}" >"$LOGS/build-api.log" 2>&1 \
     || { tail -30 "$LOGS/build-api.log" >&2; die "building the API failed"; }
 }
 
@@ -169,6 +204,8 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # start_process NAME ROLE "PORTS" URL DIR -- ENV=... program args: detached, logging to $LOGS/NAME.log
 start_process() {
   local name=$1 role=$2 ports=$3 url=$4 dir=$5; shift 6
+  # A process that reuses a name (a silo port after a roll, say) keeps its predecessor's log one generation.
+  [ -f "$LOGS/$name.log" ] && mv -f "$LOGS/$name.log" "$LOGS/$name.previous.log"
   ( cd "$dir" && exec setsid env "$@" >"$LOGS/$name.log" 2>&1 < /dev/null ) &
   echo $! >"$RUN/$name.pid"
   printf '%s\t%s\t%s\n' "$role" "$ports" "$url" >"$RUN/$name.info"
@@ -203,7 +240,8 @@ first_api_port() {
   for f in "$RUN"/api-*.pid; do
     [ -e "$f" ] || continue
     local name; name=$(basename "$f" .pid)
-    if alive "$name"; then echo "${name#api-}"; return; fi
+    # api-PORT, or api-PORT.next while deploy/roll.sh starts a successor on the same port
+    if alive "$name"; then local port=${name#api-}; echo "${port%%.*}"; return; fi
   done
   return 1
 }
@@ -213,17 +251,27 @@ silo_env() { # silo_env INDEX: the environment of silo number INDEX (0-based)
     "Silo__SiloPort=$((SILO_PORT + $1))" "Silo__GatewayPort=$((GATEWAY_PORT + $1))" "Silo__Name=silo-$((SILO_PORT + $1))"
 }
 
-start_silo() { # start_silo INDEX
-  local index=$1 name="silo-$((SILO_PORT + $1))"
+# The lowest silo index whose name and ports are free.
+next_silo_index() {
+  local index=0
+  while alive "silo-$((SILO_PORT + index))" || port_busy $((SILO_PORT + index)) || port_busy $((GATEWAY_PORT + index)); do index=$((index + 1)); done
+  echo "$index"
+}
+
+start_silo() { # start_silo INDEX: from the current release
+  local index=$1 name="silo-$((SILO_PORT + $1))" dir
+  dir=$(release_dir silo)
   local -a environment; mapfile -t environment < <(silo_env "$index")
-  start_process "$name" silo "silo $((SILO_PORT + index)), gateway $((GATEWAY_PORT + index))" "-" "$BUILD_OUT/silo" -- \
+  start_process "$name" silo "silo $((SILO_PORT + index)), gateway $((GATEWAY_PORT + index))" "-" "$dir" -- \
     "${environment[@]}" DOTNET_gcServer=1 dotnet Silo.dll
 }
 
-start_api() { # start_api PORT
-  local port=$1
-  start_process "api-$port" api "http $port" "http://127.0.0.1:$port" "$BUILD_OUT/api" -- \
-    "ConnectionStrings__Postgres=$(connection_string)" "Urls=http://127.0.0.1:$port" \
+start_api() { # start_api PORT [NAME]: from the current release; NAME defaults to api-PORT
+  local port=$1 name=${2:-api-$1} dir
+  dir=$(release_dir api)
+  # Hosting__SharePort: the port is bound with SO_REUSEPORT, so deploy/roll.sh can start a successor on it.
+  start_process "$name" api "http $port" "http://127.0.0.1:$port" "$dir" -- \
+    "ConnectionStrings__Postgres=$(connection_string)" "Urls=http://127.0.0.1:$port" "Hosting__SharePort=true" \
     "Admin__UserName=${Admin__UserName:-admin}" "Admin__Password=$(admin_password)" dotnet Client.Api.dll
 }
 
@@ -260,6 +308,8 @@ unix_socket_directories = '$REPLICA_PG'
 primary_conninfo = 'host=127.0.0.1 port=$PRIVATE_PG_PORT user=postgres password=$password'
 CONF
   fi
+  # A standby needs at least the primary's max_connections, and the primary's tuning may be newer than the clone.
+  write_postgres_tuning "$REPLICA_PG/pgdata"
   if pg_run "$PG_BIN/pg_ctl" -D "$REPLICA_PG/pgdata" status >/dev/null 2>&1; then
     return
   fi
