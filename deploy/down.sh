@@ -7,8 +7,8 @@ stop() {
   if kill -0 "$pid" 2>/dev/null; then
     say "Stopping $name (pid $pid)"
     kill -TERM "$pid"
-    for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { warn "$name did not stop in 30 s; killing it"; kill -KILL "$pid"; }
+    for _ in $(seq 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { warn "$name did not stop in 60 s; killing it"; kill -KILL "$pid"; }
   fi
   rm -f "$RUN/$name.pid" "$RUN/$name.info"
 }

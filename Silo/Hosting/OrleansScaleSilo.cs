@@ -74,6 +74,7 @@ public static class OrleansScaleSilo
             .Configure(FastFailureDetection.Apply)
             .Bind(configuration.GetSection(FastFailureDetection.Section));
         silo.AddRebalancer(configuration);
+        DrainOptions.AddDrainOnStop(silo, configuration);
 
         // Its collector reads every Orleans instrument once a second and reports to the dashboard grain: a
         // silo's largest cost when idle. Operators who do not watch the dashboard may turn it off per silo.
