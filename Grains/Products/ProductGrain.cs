@@ -37,8 +37,7 @@ public sealed partial class ProductGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Details is not null && !state.State.Deleted)
-            snapshot = Render();
+        snapshot = RenderStored();
         // Events written to the outbox but perhaps never published (the activation died in between) go
         // out again; consumers recognise repeats by version.
         if (state.State.Outbox.Count > 0)
@@ -77,7 +76,7 @@ public sealed partial class ProductGrain(
             // builds on it instead of failing on the same conflict.
             LogForgetFailed(e, this.GetPrimaryKeyString());
             await state.ReadStateAsync();
-            snapshot = state.State.Details is not null && !state.State.Deleted ? Render() : null;
+            snapshot = RenderStored();
             outboxUnsaved = false;
             if (state.State.Outbox.Count > 0)
                 await PublishOutbox(repeat: true);
@@ -278,6 +277,9 @@ public sealed partial class ProductGrain(
     }
 
     static double Average(ProductState s) => s.ReviewCount == 0 ? 0 : Math.Round((double)s.RatingSum / s.ReviewCount, 2);
+
+    /// <summary>What reads get for the state as loaded: nothing for a product never created or deleted.</summary>
+    ProductSnapshot? RenderStored() => state.State.Details is not null && !state.State.Deleted ? Render() : null;
 
     ProductSnapshot Render()
     {
