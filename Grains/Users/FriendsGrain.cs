@@ -27,16 +27,21 @@ public sealed partial class FriendsGrain(
     // each other at the same moment would otherwise wait on each other), so writes go through one
     // group commit rather than overlap.
     GroupCommit commit = null!;
+    // The friendships as they are now. The storage provider serializes state.State on a thread of its own
+    // after its first await, while interleaving calls go on changing the friendships, so state.State only
+    // ever holds a copy made for one write, which nothing changes.
+    FriendsState live = null!;
     IGrainTimer? repairTimer;
 
     string Me => this.GetPrimaryKeyString();
-    Dictionary<string, DateTimeOffset> Friends => state.State.Friends;
+    Dictionary<string, DateTimeOffset> Friends => live.Friends;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        live = state.State.Copy();
         commit = new GroupCommit(Persist);
         // A previous activation died between recording a change and finishing it.
-        if (state.State.PendingChecks.Count > 0)
+        if (live.PendingChecks.Count > 0)
             ScheduleRepair(TimeSpan.Zero);
         return Task.CompletedTask;
     }
@@ -97,13 +102,13 @@ public sealed partial class FriendsGrain(
     /// cleared record. If the change fails, the record stays and the repair timer takes over.</summary>
     async Task Recording(string otherId, Func<Task> change)
     {
-        if (state.State.PendingChecks.Count >= FriendsState.MaxPendingChecks && !state.State.PendingChecks.Contains(otherId))
+        if (live.PendingChecks.Count >= FriendsState.MaxPendingChecks && !live.PendingChecks.Contains(otherId))
         {
             ScheduleRepair(TimeSpan.Zero);
             throw new QueueUnavailableException(
-                $"User {Me} has {state.State.PendingChecks.Count} friendship changes that have not finished yet; try again when they are repaired.");
+                $"User {Me} has {live.PendingChecks.Count} friendship changes that have not finished yet; try again when they are repaired.");
         }
-        state.State.PendingChecks.Add(otherId);
+        live.PendingChecks.Add(otherId);
         await commit.Write();
         try
         {
@@ -115,7 +120,7 @@ public sealed partial class FriendsGrain(
             ScheduleRepair(options.Value.RepairAfter);
             throw;
         }
-        state.State.PendingChecks.Remove(otherId);
+        live.PendingChecks.Remove(otherId);
         await commit.Write();
     }
 
@@ -157,12 +162,12 @@ public sealed partial class FriendsGrain(
     /// Befriend or Unfriend (stream deliveries and this timer do not), so it sees finished changes only.</summary>
     async Task RunPendingChecks(CancellationToken cancellationToken)
     {
-        var pending = state.State.PendingChecks.ToList();
+        var pending = live.PendingChecks.ToList();
         foreach (var otherId in pending)
             await GrainFactory.GetGrain<IFriendsGrain>(otherId).Align(Me, Friends.ContainsKey(otherId));
         if (pending.Count > 0)
         {
-            state.State.PendingChecks.ExceptWith(pending);
+            live.PendingChecks.ExceptWith(pending);
             await commit.Write();
         }
         repairTimer?.Dispose();
@@ -177,6 +182,7 @@ public sealed partial class FriendsGrain(
 
     async Task Persist()
     {
+        state.State = live.Copy();
         try
         {
             await state.WriteStateAsync();
@@ -229,4 +235,11 @@ public sealed class FriendsState
     /// <summary>Other users whose side of the friendship may disagree with this side: recorded before
     /// a change, cleared when it finished.</summary>
     [Id(1)] public HashSet<string> PendingChecks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A copy that shares nothing changeable with this one.</summary>
+    public FriendsState Copy() => new()
+    {
+        Friends = new(Friends, StringComparer.Ordinal),
+        PendingChecks = new(PendingChecks, StringComparer.Ordinal),
+    };
 }

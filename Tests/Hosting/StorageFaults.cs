@@ -20,6 +20,18 @@ public static class StorageFaults
 {
     static readonly ConcurrentDictionary<(string State, string Key), (ReadFault Fault, int Left)> planned = new();
     static readonly ConcurrentDictionary<(string State, string Key), int> failingWrites = new();
+    static readonly ConcurrentDictionary<(string State, string Key), TimeSpan> watchedWrites = new();
+    static readonly ConcurrentQueue<string> changedDuringWrite = new();
+
+    /// <summary>Every write of the state of the grain with this key first waits <paramref name="delay"/>
+    /// (as a slow database would, after the provider has taken the state to serialize it), and is checked:
+    /// the state object it was given must be the same, byte for byte, when the write has finished. A grain
+    /// that changes that object meanwhile races the provider, which serializes it on a thread of its own.</summary>
+    public static void WatchWrites(string stateName, string key, TimeSpan delay) =>
+        watchedWrites[(stateName, key)] = delay;
+
+    /// <summary>The watched writes whose state object changed while they ran.</summary>
+    public static IReadOnlyCollection<string> ChangedDuringWrite => changedDuringWrite;
 
     /// <summary>The next <paramref name="count"/> writes of the state of the grain with this key fail as
     /// when the database cannot be reached, without reaching it.</summary>
@@ -39,7 +51,8 @@ public static class StorageFaults
     {
         public void Configure(ISiloBuilder silo) =>
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Main, (services, _) =>
-                new FaultyStorage(AdoNetGrainStorageFactory.Create(services, StorageNames.Main)));
+                new FaultyStorage(AdoNetGrainStorageFactory.Create(services, StorageNames.Main),
+                    services.GetRequiredService<Orleans.Serialization.Serializer>()));
     }
 
     static void BeforeRead(string stateName, GrainId grainId)
@@ -68,7 +81,8 @@ public static class StorageFaults
         }
     }
 
-    sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+    sealed class FaultyStorage(IGrainStorage inner, Orleans.Serialization.Serializer serializer)
+        : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
     {
         public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
@@ -76,10 +90,20 @@ public static class StorageFaults
             return inner.ReadStateAsync(stateName, grainId, grainState);
         }
 
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
             BeforeWrite(stateName, grainId);
-            return inner.WriteStateAsync(stateName, grainId, grainState);
+            if (!watchedWrites.TryGetValue((stateName, grainId.Key.ToString()!), out var delay))
+            {
+                await inner.WriteStateAsync(stateName, grainId, grainState);
+                return;
+            }
+            var written = grainState.State;
+            var before = serializer.SerializeToArray(written);
+            await Task.Delay(delay).ConfigureAwait(false);
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+            if (!before.AsSpan().SequenceEqual(serializer.SerializeToArray(written)))
+                changedDuringWrite.Enqueue($"{stateName} {grainId}");
         }
 
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
