@@ -16,6 +16,8 @@ namespace OrleansScale.Products;
 [PreferLocalPlacement]
 public sealed partial class ProductGrain(
     [PersistentState("product", StorageNames.Main)] IPersistentState<ProductState> state,
+    ProductReviewDatabase reviews,
+    [FromKeyedServices(StorageNames.Main)] IGrainStorage storage,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
     ILogger<ProductGrain> logger) : Grain, IProductGrain
 {
@@ -37,6 +39,8 @@ public sealed partial class ProductGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (state.State.Details is not null && !state.State.ReviewsInRows)
+            await CarryOverReviewPages(cancellationToken);
         snapshot = RenderStored();
         // Events written to the outbox but perhaps never published (the activation died in between) go
         // out again; consumers recognise repeats by version.
@@ -60,6 +64,19 @@ public sealed partial class ProductGrain(
         // next activation publishing the last change once more is the cheaper price.
         if (outboxUnsaved && state.State.Outbox.Count == 0 && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
             await ForgetPublished();
+    }
+
+    /// <summary>A product stored before <c>product_review</c> keeps its reviews in review pages: they move
+    /// into rows, and the document records that they did (a write, once per product).</summary>
+    async Task CarryOverReviewPages(CancellationToken cancellationToken)
+    {
+        // Nothing to move: the mark goes out with the next change, and an unchanged product costs no write.
+        state.State.ReviewsInRows = true;
+        if (state.State.ReviewCount == 0)
+            return;
+        var moved = await ReviewPageCarryOver.Move(storage, reviews, this.GetPrimaryKeyString(), state.State.ReviewCount, cancellationToken);
+        await state.WriteStateAsync(cancellationToken);
+        LogReviewsCarriedOver(this.GetPrimaryKeyString(), moved);
     }
 
     async Task ForgetPublished()
@@ -99,6 +116,7 @@ public sealed partial class ProductGrain(
         var now = clock.GetUtcNow();
         state.State.Details = details;
         state.State.CreatedAt = now;
+        state.State.ReviewsInRows = true;
         await Commit(now, newReview: null);
         return snapshot;
     }
@@ -135,19 +153,12 @@ public sealed partial class ProductGrain(
             return new ReviewWrite(ReviewOutcome.NotFound, null);
         await EnsureOutboxRoom();
         var s = state.State;
-        var claims = GrainFactory.GetGrain<IReviewClaimGrain>($"{this.GetPrimaryKeyString()}/{review.UserId}");
-        if (await claims.Get() is { } claim && await IsStored(claim))
-            return new ReviewWrite(ReviewOutcome.AlreadyReviewed, null);
-
         var number = s.ReviewCount;
         var accepted = new ReviewView(Guid.NewGuid().ToString("N"), review.UserId, review.Rating, review.Text, clock.GetUtcNow());
-        // Claim and page (in parallel), then the aggregate, which is the commit point. If we die before
-        // it, the claim and the page slot point at a review number the aggregate never counted: the claim
-        // is then not honoured (IsStored) and the slot is overwritten by the next review.
-        await Task.WhenAll(
-            claims.Set(new ReviewClaim(number, accepted.Id)),
-            GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), number / ReviewPages.Size))
-                .Put((int)(number % ReviewPages.Size), accepted));
+        // The row, then the aggregate, which is the commit point. If we die in between, the row holds a
+        // number the aggregate never counted: no reader asks for it, and the next review takes its number.
+        if (!await reviews.TryAdd(this.GetPrimaryKeyString(), number, accepted))
+            return new ReviewWrite(ReviewOutcome.AlreadyReviewed, null);
 
         s.ReviewCount = number + 1;
         s.RatingSum += review.Rating;
@@ -169,25 +180,8 @@ public sealed partial class ProductGrain(
             return new ReviewList([], page, pageSize, total);
         var newest = total - 1 - first;
         var oldest = Math.Max(0, newest - pageSize + 1);
-        var parts = new List<Task<IReadOnlyList<ReviewView>>>();
-        for (var p = oldest / ReviewPages.Size; p <= newest / ReviewPages.Size; p++)
-        {
-            var from = p == oldest / ReviewPages.Size ? (int)(oldest % ReviewPages.Size) : 0;
-            var to = p == newest / ReviewPages.Size ? (int)(newest % ReviewPages.Size) + 1 : ReviewPages.Size;
-            parts.Add(GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), p)).Range(from, to).AsTask());
-        }
-        var items = (await Task.WhenAll(parts)).SelectMany(r => r).Reverse().ToList();
+        var items = await reviews.Range(this.GetPrimaryKeyString(), oldest, newest);
         return new ReviewList(items, page, pageSize, total);
-    }
-
-    async Task<bool> IsStored(ReviewClaim claim)
-    {
-        if (claim.Number >= state.State.ReviewCount)
-            return false;
-        var page = GrainFactory.GetGrain<IReviewPageGrain>(ReviewPages.Key(this.GetPrimaryKeyString(), claim.Number / ReviewPages.Size));
-        var slot = (int)(claim.Number % ReviewPages.Size);
-        var stored = await page.Range(slot, slot + 1);
-        return stored.Count == 1 && stored[0].Id == claim.ReviewId;
     }
 
     /// <summary>Bumps the version, writes the document with the change's event in its outbox, renders the
@@ -295,6 +289,9 @@ public sealed partial class ProductGrain(
 
     sealed record RatingJson(double Average, long Count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Product {ProductId}: {Count} reviews moved from review pages into product_review")]
+    partial void LogReviewsCarriedOver(string productId, int count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Product {ProductId} could not store its emptied outbox; its next activation publishes its last change again")]
     partial void LogForgetFailed(Exception exception, string productId);
 
@@ -310,7 +307,7 @@ public sealed partial class ProductGrain(
 /// picture addresses of 2,000 characters), the newest <see cref="ProductGrain.RecentReviews"/> (20) reviews
 /// of at most 2,000 characters, and an outbox of at most <see cref="ProductGrain.MaxUnpublishedChanges"/>
 /// (20) events, each with at most one review. The review count and rating sum are numbers: the document does
-/// not grow with the number of reviews or changes (all reviews live in review pages).</summary>
+/// not grow with the number of reviews or changes (every review is a row of <c>product_review</c>).</summary>
 [GenerateSerializer]
 public sealed class ProductState
 {
@@ -324,10 +321,13 @@ public sealed class ProductState
     public const int MaxChangeBytes = StoredSize.Object
         + (ProductLimits.MaxNameLength + ProductLimits.MaxCategoryLength) * StoredSize.BytesPerChar
         + ProductLimits.MaxPrices * StoredSize.Entry
-        + ReviewPageState.MaxReviewBytes;
+        + MaxReviewBytes;
+
+    /// <summary>One review: its text at the limit, ids, rating and time.</summary>
+    public const int MaxReviewBytes = StoredSize.Object + ProductLimits.MaxReviewTextLength * StoredSize.BytesPerChar;
 
     public const int MaxStoredBytes = StoredSize.Object + MaxDetailsBytes
-        + ProductGrain.RecentReviews * ReviewPageState.MaxReviewBytes
+        + ProductGrain.RecentReviews * MaxReviewBytes
         + ProductGrain.MaxUnpublishedChanges * MaxChangeBytes;
 
     [Id(0)] public ProductDetails? Details { get; set; }
@@ -341,4 +341,7 @@ public sealed class ProductState
     [Id(7)] public long RatingSum { get; set; }
     /// <summary>Changes durable here but perhaps not yet on the queue.</summary>
     [Id(8)] public List<ProductChanged> Outbox { get; set; } = [];
+    /// <summary>Whether the reviews are rows of <c>product_review</c>: false for a product stored before
+    /// that table, whose reviews are still in review pages until its next activation moves them.</summary>
+    [Id(9)] public bool ReviewsInRows { get; set; }
 }

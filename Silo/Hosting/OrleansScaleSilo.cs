@@ -86,6 +86,7 @@ public static class OrleansScaleSilo
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);
         silo.Services.AddCatalog(configuration, connectionString);
         silo.Services.AddUserReviewIndex(connectionString);
+        silo.Services.AddProductReviews(connectionString);
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(

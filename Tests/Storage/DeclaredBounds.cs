@@ -23,6 +23,7 @@ public static class DeclaredBounds
         [typeof(ActivityStreamGrain)] = [typeof(ActivityPageDocument), typeof(ActivityPageIndex)],
         [typeof(ActivityFeedGrain)] = [typeof(ActivityPageDocument), typeof(ActivityPageIndex)],
         [typeof(UserReviewsGrain)] = [],
+        [typeof(ProductGrain)] = [],
         [typeof(AuthorArticlesGrain)] = [],
     };
 
