@@ -50,6 +50,7 @@ public static partial class ArticleEndpoints
             errors.Add("markdown", "The field is required.");
         else if (Encoding.UTF8.GetByteCount(request.Markdown) > MaxMarkdownBytes)
             errors.Add("markdown", $"Must be at most {MaxMarkdownBytes} bytes (UTF-8).");
+        errors.RequireStorableText("markdown", request.Markdown);
         if (!errors.IsValid)
             return errors.ToProblem();
 

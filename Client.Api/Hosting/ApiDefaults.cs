@@ -26,6 +26,7 @@ public static class ApiDefaults
             // The web defaults read numbers from strings; the contract says "2" is not a quantity.
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            o.SerializerOptions.Converters.Add(new ExactDecimalConverter());
         });
         // Bad bodies throw, so the exception handler can name the offending field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

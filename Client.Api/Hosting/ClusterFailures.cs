@@ -13,7 +13,15 @@ static class ClusterFailures
     public static bool IsTransient(Exception exception) => exception is
         OrleansMessageRejectionException or SiloUnavailableException or ClientNotAvailableException
         or ConnectionFailedException or GatewayTooBusyException or TimeoutException
-        || IsStorageFailure(exception);
+        || IsStorageFailure(exception) || IsDatabaseUnreachable(exception);
+
+    /// <summary>A grain's own SQL (the rows of product_review, say) failed because the database could not be
+    /// reached, refused the connection or timed out: what Npgsql marks transient, or a database error caused
+    /// by the network. A database error of any other kind (a constraint the code broke) is a bug, not an
+    /// outage, and stays a 500.</summary>
+    static bool IsDatabaseUnreachable(Exception exception) =>
+        exception is DbException { IsTransient: true }
+        || exception is DbException { InnerException: IOException or SocketException or TimeoutException };
 
     /// <summary>Grain storage failed the call: the database answered with an error or was cut off, the read
     /// was cancelled, or another writer stored the grain's state first (a version conflict: two activations

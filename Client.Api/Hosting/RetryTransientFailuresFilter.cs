@@ -12,8 +12,8 @@ namespace OrleansScale.Api.Hosting;
 /// <see cref="SafeToRepeatExtensions.SafeToRepeat"/>. Orleans rejects a request it has not delivered, for
 /// example one that reached a silo after that silo began to stop and no longer takes calls for its grains;
 /// the grain never ran it. A rejection of a call made inside a grain method comes back the same way, so a
-/// POST is marked safe only when its grain method may run again after failing half-way (a review: its
-/// claim and page are written again harmlessly before the product's own write).</item>
+/// POST is marked safe only when its grain method may run again after failing half-way (a review: a row
+/// left by an attempt that failed before the product's own write is replaced by the next attempt).</item>
 /// </list>
 /// Any other failure of a write (a timeout, a storage error) is answered as it is: the caller cannot know
 /// whether the first attempt took effect, and neither can this process.</summary>

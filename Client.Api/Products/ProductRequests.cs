@@ -22,6 +22,7 @@ public static partial class ProductRules
             errors.Add("name", "Must not be blank.");
         if (request.Description is { Length: > ProductLimits.MaxDescriptionLength })
             errors.Add("description", $"Must be at most {ProductLimits.MaxDescriptionLength} characters.");
+        errors.RequireStorableText("description", request.Description);
         errors.RequireLength("category", request.Category, 1, ProductLimits.MaxCategoryLength);
         if (request.Category is { Length: > 0 } category && !Slug().IsMatch(category))
             errors.Add("category", "Must be a lowercase slug: a-z, 0-9 and single '-' between words.");
@@ -59,6 +60,8 @@ public static partial class ProductRules
                 || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 errors.Add($"pictures[{i}]", $"Must be an absolute http or https URL of at most {ProductLimits.MaxPictureUrlLength} characters.");
+            else
+                errors.RequireStorableText($"pictures[{i}]", url);
         }
 
         details = errors.IsValid

@@ -116,6 +116,14 @@ public sealed class ProductApiTests(ClusterFixture fixture) : IClassFixture<Clus
         { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1000000000.01}]}""", "prices[0].amount" },
         { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1.001}]}""", "prices[0].amount" },
         { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":"1"}]}""", "prices[0].amount" },
+        // Numbers a decimal would round: an underflow that became 0, and digits beyond a decimal's 28.
+        { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1e-400}]}""", "prices[0].amount" },
+        { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1.00000000000000000000000000001}]}""", "prices[0].amount" },
+        { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1e400}]}""", "prices[0].amount" },
+        // Text PostgreSQL cannot store as given: U+0000, and half a surrogate pair.
+        { """{"name":"n\u0000","category":"books","prices":[{"currency":"USD","amount":1}]}""", "name" },
+        { """{"name":"n","description":"d\u0000","category":"books","prices":[{"currency":"USD","amount":1}]}""", "description" },
+        { """{"name":"n\ud800","category":"books","prices":[{"currency":"USD","amount":1}]}""", "name" },
         { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1}],"pictures":["/relative.jpg"]}""", "pictures[0]" },
         { """{"name":"n","category":"books","prices":[{"currency":"USD","amount":1}],"pictures":["ftp://example.com/a.jpg"]}""", "pictures[0]" },
         { $$"""{"name":"n","category":"books","prices":[{"currency":"USD","amount":1}],"pictures":["https://example.com/{{new string('p', 2000)}}"]}""", "pictures[0]" },
@@ -159,6 +167,8 @@ public sealed class ProductApiTests(ClusterFixture fixture) : IClassFixture<Clus
         { """{"rating":5}""", "text" },
         { """{"rating":5,"text":""}""", "text" },
         { $$"""{"rating":5,"text":"{{new string('t', 2001)}}"}""", "text" },
+        { """{"rating":5,"text":"nul \u0000 inside"}""", "text" },
+        { """{"rating":5,"text":"half a pair \udc00"}""", "text" },
     };
 
     [Theory]

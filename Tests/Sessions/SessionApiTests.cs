@@ -56,6 +56,20 @@ public sealed class SessionApiTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task A_user_name_holding_U0000_is_a_400_naming_the_field_not_a_server_error()
+    {
+        using var http = fixture.ApiA.Anonymous();
+
+        var signIn = await http.PostAsync("/api/sessions", new StringContent(
+            """{"userName":"nul\u0000name","password":"correct-horse-battery"}""", System.Text.Encoding.UTF8, "application/json"));
+        var signUp = await http.PostAsync("/api/users", new StringContent(
+            """{"userName":"nul\u0000name","displayName":"Nul","password":"correct-horse-battery"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        await signIn.AssertFieldError("userName");
+        await signUp.AssertFieldError("userName");
+    }
+
+    [Fact]
     public async Task Unknown_user_and_wrong_password_get_the_same_answer()
     {
         var user = await fixture.ApiA.SignUpAndIn();
