@@ -81,6 +81,28 @@ public sealed class ReviewStorageTests(StorageFaultFixture fixture) : IClassFixt
         Assert.Equal(["counted now", "review 69"], newest.Items.Select(r => r.Text));
     }
 
+    [Fact]
+    public async Task A_page_within_the_newest_20_reviews_is_served_from_memory_and_an_older_one_from_the_rows()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var product = Grains.GetGrain<IProductGrain>(id);
+        await product.Create(new ProductDetails("Many reviews", "", "reviews", new List<Price> { new("USD", 1) }, new List<string>()));
+        for (var i = 0; i < 30; i++)
+            Assert.Equal(ReviewOutcome.Created, (await product.AddReview(new NewReview($"reader-{i}", 1 + i % 5, $"review {i}"))).Outcome);
+
+        using var log = new NpgsqlCommandLog();
+        var first = await product.Reviews(1, 20);
+        var second = await product.Reviews(2, 5);
+        var fromMemory = log.Touching("product_review");
+        var third = await product.Reviews(3, 10);
+
+        Assert.Equal(Enumerable.Range(10, 20).Reverse().Select(i => $"review {i}"), first!.Items.Select(r => r.Text));
+        Assert.Equal(Enumerable.Range(20, 5).Reverse().Select(i => $"review {i}"), second!.Items.Select(r => r.Text));
+        Assert.Empty(fromMemory);
+        Assert.Equal(Enumerable.Range(0, 10).Reverse().Select(i => $"review {i}"), third!.Items.Select(r => r.Text));
+        Assert.Single(log.Touching("product_review"));
+    }
+
     static Task WritePage(IGrainStorage storage, string productId, int page, List<ReviewView> reviews) =>
         storage.WriteStateAsync("review-page", GrainId.Create("review-page", $"{productId}/{page}"),
             new GrainState<ReviewPageState>(new ReviewPageState { Reviews = reviews }));
