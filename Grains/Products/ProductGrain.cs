@@ -32,6 +32,13 @@ public sealed partial class ProductGrain(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>How long a durable change waits for the near-cache registry before it is acknowledged
+    /// anyway. The registry gives each subscriber 2 s, so one that has not answered by now is unreachable
+    /// (its silo died and it is not yet activated elsewhere): without a bound, the change would wait for the
+    /// whole grain call timeout (30 s), and the API would answer 503 after its own 5 s for a change that was
+    /// stored. A subscriber that missed the announcement learns of the new registry on renewal.</summary>
+    static readonly TimeSpan AnnouncementWait = TimeSpan.FromSeconds(3);
+
     // Rendered once per change and handed out as is: reads do no serialisation of the aggregate.
     ProductSnapshot? snapshot;
     // Published since the last write: the stored outbox still holds events that are on the queue.
@@ -236,7 +243,8 @@ public sealed partial class ProductGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IProductCacheRegistryGrain>(0).ProductChanged(this.GetPrimaryKeyString(), version);
+            await GrainFactory.GetGrain<IProductCacheRegistryGrain>(0).ProductChanged(this.GetPrimaryKeyString(), version)
+                .WaitAsync(AnnouncementWait);
         }
         catch (Exception e)
         {

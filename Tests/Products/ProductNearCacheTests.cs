@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansScale.Api.Products;
 using OrleansScale.Products;
+using Orleans.TestingHost;
 using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Products;
@@ -19,11 +20,68 @@ public sealed class ProductNearCacheFixture : ClusterFixture
         new("ProductCache:RenewEvery", "00:00:00.500"),
         new("ProductCache:MaxAge", "01:00:00"),
     ];
+
+    protected override void ConfigureCluster(TestClusterBuilder builder) =>
+        builder.AddSiloBuilderConfigurator<UnansweredRegistry.Configurator>();
+}
+
+/// <summary>Makes the near-cache registry take announcements and never answer them while armed, as a
+/// registry whose silo died does until the cluster notices.</summary>
+public sealed class UnansweredRegistry : IIncomingGrainCallFilter
+{
+    static TaskCompletionSource? holding;
+
+    /// <summary>Announcements from now on wait until the returned release is disposed.</summary>
+    public static IDisposable Hold()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        holding = hold;
+        return new Release(hold);
+    }
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (holding is { } hold && context.InterfaceMethod?.Name == nameof(IProductCacheRegistryGrain.ProductChanged))
+            await hold.Task;
+        await context.Invoke();
+    }
+
+    sealed class Release(TaskCompletionSource hold) : IDisposable
+    {
+        public void Dispose()
+        {
+            holding = null;
+            hold.TrySetResult();
+        }
+    }
+
+    public sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => silo.AddIncomingGrainCallFilter<UnansweredRegistry>();
+    }
 }
 
 public sealed class ProductNearCacheTests(ProductNearCacheFixture fixture) : IClassFixture<ProductNearCacheFixture>
 {
     internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_change_is_acknowledged_although_the_registry_does_not_answer_its_announcement()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Before"))).Id();
+
+        HttpResponseMessage changed;
+        using (UnansweredRegistry.Hold())
+        {
+            // Inside the API's own 5 s grain call timeout, so the answer is the write's, not a 503.
+            changed = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var stored = await fixture.Cluster.Client.GetGrain<IProductGrain>(id).Get();
+        Assert.Equal(2, stored!.Version);
+    }
 
     [Fact]
     public async Task A_repeated_read_is_answered_by_the_api_process_without_a_grain_call()
