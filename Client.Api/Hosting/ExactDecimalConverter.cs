@@ -18,8 +18,7 @@ sealed class ExactDecimalConverter : JsonConverter<decimal>
     {
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var value))
             throw new JsonException("Not a number, or too large for a decimal.");
-        var text = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
-        if (!IsExact(text))
+        if (!IsExact(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan))
             throw new JsonException("The number has more digits than a decimal holds exactly.");
         return value;
     }
@@ -36,28 +35,33 @@ sealed class ExactDecimalConverter : JsonConverter<decimal>
         if (exponentAt >= 0 && !long.TryParse(number[(exponentAt + 1)..], System.Globalization.NumberStyles.AllowLeadingSign,
                 System.Globalization.CultureInfo.InvariantCulture, out exponent))
             return false; // an exponent beyond any range
-        // Digits in order, and how many of them stand after the point.
-        var digits = new List<byte>(mantissa.Length);
-        var afterPoint = 0;
+        // Positions (in digits) of the first and last nonzero digit, and how many digits stand after the point.
+        int digits = 0, afterPoint = 0, first = -1, last = -1;
         var seenPoint = false;
         foreach (var c in mantissa)
         {
             if (c == '.')
-                seenPoint = true;
-            else if (c is >= (byte)'0' and <= (byte)'9')
             {
-                digits.Add(c);
-                if (seenPoint)
-                    afterPoint++;
+                seenPoint = true;
+                continue;
             }
+            if (c is < (byte)'0' or > (byte)'9')
+                continue; // the sign
+            if (c != '0')
+            {
+                if (first < 0)
+                    first = digits;
+                last = digits;
+            }
+            digits++;
+            if (seenPoint)
+                afterPoint++;
         }
-        var first = digits.FindIndex(d => d != '0');
         if (first < 0)
             return true; // zero, however written
-        var last = digits.FindLastIndex(d => d != '0');
         var significant = last - first + 1;
         // Places after the point of the last nonzero digit.
-        var scale = (long)afterPoint - (digits.Count - 1 - last) - exponent;
+        var scale = (long)afterPoint - (digits - 1 - last) - exponent;
         return significant <= MaxSignificantDigits && scale <= MaxScale;
     }
 }

@@ -18,7 +18,7 @@ static class ReviewPageCarryOver
     /// <summary>Pages read at once.</summary>
     const int Parallel = 8;
 
-    /// <summary>Returns how many reviews the pages held.</summary>
+    /// <summary>Returns how many counted reviews the pages held (and the rows now hold).</summary>
     public static async Task<int> Move(IGrainStorage storage, ProductReviewDatabase reviews, string productId,
         long reviewCount, CancellationToken cancellationToken)
     {
