@@ -12,7 +12,7 @@ public sealed class AuthorArticleDatabase(NpgsqlDataSource source)
     public const int MaxConnections = 4;
 
     public static AuthorArticleDatabase Create(string connectionString) =>
-        new(new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = MaxConnections } }.Build());
+        new(DedicatedPool.Create(connectionString, MaxConnections));
 
     /// <summary>Records the slugs that are not recorded yet, in the given order, in one statement.</summary>
     public async Task Insert(string authorId, IReadOnlyList<string> slugs, CancellationToken cancellationToken)

@@ -49,7 +49,7 @@ public static class CatalogSetup
         {
             var maxConnections = provider.GetRequiredService<IOptions<CatalogOptions>>().Value.MaxConnections;
             NpgsqlDataSource Create(string connectionString) =>
-                NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxConnections });
+                DedicatedPool.Create(connectionString, maxConnections);
             var primary = Create(primaryConnectionString);
             return configuration.GetConnectionString("PostgresRead") is { Length: > 0 } r
                 ? new CatalogDatabase(primary, Create(r), hasReplica: true)

@@ -15,7 +15,7 @@ public sealed class ProductReviewDatabase(NpgsqlDataSource source)
 
     /// <summary>A data source on the primary with at most <see cref="MaxConnections"/> connections.</summary>
     public static ProductReviewDatabase Create(string connectionString) =>
-        new(new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = MaxConnections } }.Build());
+        new(DedicatedPool.Create(connectionString, MaxConnections));
 
     /// <summary>Stores a review as number <paramref name="number"/> of the product, the next number after
     /// every counted review, unless the user already has a review of the product. A row already at that

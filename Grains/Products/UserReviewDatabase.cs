@@ -15,7 +15,7 @@ public sealed class UserReviewDatabase(NpgsqlDataSource source)
 
     /// <summary>A data source on the primary with at most <see cref="MaxConnections"/> connections.</summary>
     public static UserReviewDatabase Create(string connectionString) =>
-        new(new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = MaxConnections } }.Build());
+        new(DedicatedPool.Create(connectionString, MaxConnections));
 
     /// <summary>Inserts the reviews of one user that are not there yet (by review id); one statement
     /// however many are given.</summary>

@@ -20,6 +20,9 @@ namespace OrleansScale.Silo.Hosting;
 
 public static class OrleansScaleSilo
 {
+    /// <summary>Grain locations each silo caches unless <c>Orleans:DirectoryCacheSize</c> says otherwise.</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     /// <summary>Everything a silo of this cluster runs: clustering, storage, streams and reminders in Postgres,
     /// fast failure detection, the opt-in rebalancer, the dashboard collector and the grains' options.
     /// Endpoints and cluster identity are the host's business (see <see cref="UseConfiguredEndpoints"/>).</summary>
@@ -73,6 +76,12 @@ public static class OrleansScaleSilo
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(FastFailureDetection.Apply)
             .Bind(configuration.GetSection(FastFailureDetection.Section));
+        // Orleans sizes each silo's cache of grain locations for 1,000,000 entries and allocates its dictionary
+        // that large up front; the cache's size gauge, which the dashboard's collector reads every second,
+        // counts it by walking every bucket: 2.3 ms a second, a fifth of an idle silo's CPU. An entry unused
+        // for 240 s expires anyway, so the cache needs room for the grains one silo calls in that span.
+        silo.Services.Configure<GrainDirectoryOptions>(o =>
+            o.CacheSize = configuration.GetValue("Orleans:DirectoryCacheSize", DirectoryCacheSize));
         silo.AddRebalancer(configuration);
         DrainOptions.AddDrainOnStop(silo, configuration);
 
@@ -90,7 +99,7 @@ public static class OrleansScaleSilo
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(
-            new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxPoolSize = 2 } }.Build()));
+            DedicatedPool.Create(connectionString, maxConnections: 2)));
         silo.Services.AddHostedService<ExpiredSessionSweeper>();
         silo.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using OrleansScale.Silo.Hosting;
 using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Cluster;
@@ -73,5 +78,17 @@ public sealed class ClusterApiTests(ClusterFixture fixture) : IClassFixture<Clus
 
         var silos = counters.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("siloAddress").GetString()!).ToHashSet();
         Assert.Equal(fixture.Cluster.Silos.Select(s => s.SiloAddress.ToParsableString()).ToHashSet(), silos);
+    }
+
+    /// <summary>Orleans' default of 1,000,000 is allocated up front and walked every second by the cache's size
+    /// gauge (docs/operations.md, "An idle cluster"); every silo of the cluster takes the smaller size.</summary>
+    [Fact]
+    public void Every_silo_caches_at_most_the_configured_number_of_grain_locations()
+    {
+        var sizes = fixture.Cluster.Silos.OfType<InProcessSiloHandle>()
+            .Select(s => s.SiloHost.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CacheSize)
+            .ToList();
+        Assert.Equal(2, sizes.Count);
+        Assert.All(sizes, size => Assert.Equal(OrleansScaleSilo.DirectoryCacheSize, size));
     }
 }
