@@ -19,7 +19,7 @@ builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or admi
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
 builder.AddWriteAdmission();         // writes in flight from this server follow its read latency; the rest wait or get 503
 builder.AddQueueMonitoring();         // the queue on /api/cluster and /metrics; refuses new background work while it lags
-builder.AddProductNearCache();        // opt-in copies of product aggregates, kept exact by the grains' announcements
+builder.AddProductNearCache();        // copies of product aggregates, kept exact by the grains' announcements and leases
 
 var app = builder.Build();
 app.UseApiDefaults();

@@ -16,6 +16,7 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode) },
             _ when ClusterFailures.IsTransient(exception) => Unavailable(http),
             OrleansScale.Queue.QueueUnavailableException => QueueUnavailable(http),
+            OrleansScale.Products.ProductCacheUnavailableException => ProductCachesUnreachable(http),
             _ => null,
         };
         if (problem is null)
@@ -64,6 +65,16 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
             Type = Queue.ProblemTypes.QueueUnavailable,
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "Background work cannot be queued right now; nothing was changed. Try again shortly.",
+        };
+    }
+
+    static ProblemDetails ProductCachesUnreachable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The API servers could not all be told of the change in time; nothing was changed. Try again shortly.",
         };
     }
 

@@ -13,15 +13,14 @@ public sealed class ProductNearCacheOptions
 {
     public const string Section = "ProductCache";
 
-    /// <summary>Off by default: the architecture keeps no caches in the API (the grain is the one hot
-    /// copy), and this cache trades that for speed. On, product reads that hit it make no grain call;
-    /// a change is still seen by every API process before its write is acknowledged, and only a lost
-    /// announcement can leave a copy stale, for at most one renewal period (see
-    /// docs/products-and-catalog.md). Off, every product read is one grain call.</summary>
-    public bool Enabled { get; set; }
+    /// <summary>On by default: product reads that hit the cache make no grain call. Every change is announced
+    /// to every API process before it is written, and a process serves copies only while it holds a lease
+    /// from the change's registry partition, so no read answers an older version once a change is
+    /// acknowledged (docs/products-and-catalog.md). Off, every product read is one grain call.</summary>
+    public bool Enabled { get; set; } = true;
 
-    /// <summary>How long an entry is served at most. Announcements keep entries exact; the age bounds how
-    /// stale one can be when an announcement was lost without the subscription noticing.</summary>
+    /// <summary>How long an entry is served at most. Announcements keep entries exact; the age only bounds
+    /// how long a product read once stays in memory.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -29,21 +28,26 @@ public sealed class ProductNearCacheOptions
     [Range(1_000_000, 16_000_000_000)]
     public long MaxBytes { get; set; } = 64_000_000;
 
-    /// <summary>How often the subscription with the cluster's registry is renewed (well within its expiry).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
-    public TimeSpan RenewEvery { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often the leases of the registry partitions are renewed. A lease lets this process serve
+    /// copies for <see cref="ProductCacheLease.ServeFor"/> (2 s) from the start of its renewal, so a renewal
+    /// must come well within that; one that takes longer only sends reads to the grains until the next.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:01")]
+    public TimeSpan RenewEvery { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
-/// <summary>An opt-in copy of product aggregates in this API process (ProductCache:Enabled), so that a read of a cached product is a
-/// dictionary lookup and no grain call. Kept exact by the product grains: each change is announced
-/// through <see cref="IProductCacheRegistryGrain"/> before the write is acknowledged, and the announced
-/// product is dropped here. Entries are served only while the subscription is known to be live: when
-/// a renewal fails, or shows that the registry restarted or dropped this process, everything cached is
-/// dropped, since announcements may have been missed. A fetch that an announcement overtakes is not
-/// stored (the generation check), so an old version never lands after its invalidation.</summary>
+/// <summary>A copy of product aggregates in this API process (ProductCache:Enabled), so that a read of a cached
+/// product is a dictionary lookup and no grain call. Kept exact by the product grains: each change is
+/// announced through its partition's <see cref="IProductCacheRegistryGrain"/> before it is written, and the
+/// announced product is dropped here. Entries of a partition are served only while this process holds a
+/// live lease from that partition: when a renewal fails, or shows that the registry restarted or dropped
+/// this process, the partition's entries are dropped, since announcements may have been missed. A fetch
+/// that an announcement overtakes is not stored (the generation check), so an old version never lands
+/// after its invalidation.</summary>
 public sealed partial class ProductNearCache : BackgroundService, IProductCacheObserver
 {
     public const string MeterName = "OrleansScale.Api.ProductCache";
+
+    static readonly long ServeForMs = (long)ProductCacheLease.ServeFor.TotalMilliseconds;
 
     readonly IClusterClient cluster;
     readonly ProductNearCacheOptions options;
@@ -53,11 +57,19 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     readonly long maxAgeMs;
     long generation;   // bumped by every drop; a fetch stores only if it did not move meanwhile
     long bytes;
-    long servingUntil; // Environment.TickCount64 until which the subscription is known to be live
     long hits, misses;
-    Guid epoch;
+    // One lease per registry partition; empty until the first renewal says how many partitions there are.
+    Lease[] leases = [];
 
     sealed record Entry(ProductCopy? Product, long StoredAt, int Size);
+
+    /// <summary>This process's subscription with one registry partition.</summary>
+    sealed class Lease
+    {
+        public Guid Epoch;
+        public long ServingUntil; // Environment.TickCount64 until which the subscription is known to be live
+        public bool Live(long now) => now < Volatile.Read(ref ServingUntil);
+    }
 
     public ProductNearCache(IClusterClient cluster, IOptions<ProductNearCacheOptions> options, IMeterFactory meters,
         ILogger<ProductNearCache> logger)
@@ -73,10 +85,18 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
             "Product reads that asked the product grain");
         meter.CreateObservableGauge("orleansscale.product_cache.bytes", () => Volatile.Read(ref bytes), "By",
             "JSON held by the API's near cache");
+        meter.CreateObservableGauge("orleansscale.product_cache.live_partitions", LivePartitions, "{partition}",
+            "Registry partitions whose lease lets this process serve copies");
     }
 
     public long Hits => Volatile.Read(ref hits);
     public long Misses => Volatile.Read(ref misses);
+
+    int LivePartitions()
+    {
+        var now = Environment.TickCount64;
+        return Volatile.Read(ref leases).Count(l => l.Live(now));
+    }
 
     /// <summary>The product as the cluster has it (null: unknown or deleted), from this process's copy
     /// when it has a live one, else from the product grain (asked twice if the cluster fails the first
@@ -84,7 +104,7 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     public ValueTask<ProductCopy?> Get(string productId)
     {
         var now = Environment.TickCount64;
-        if (now < Volatile.Read(ref servingUntil)
+        if (LeaseOf(productId) is { } lease && lease.Live(now)
             && entries.TryGetValue(productId, out var entry) && now - entry.StoredAt < maxAgeMs)
         {
             Interlocked.Increment(ref hits);
@@ -92,6 +112,12 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         }
         Interlocked.Increment(ref misses);
         return Fetch(productId);
+    }
+
+    Lease? LeaseOf(string productId)
+    {
+        var all = Volatile.Read(ref leases);
+        return all.Length == 0 ? null : all[ProductCachePartition.Of(productId, all.Length)];
     }
 
     async ValueTask<ProductCopy?> Fetch(string productId)
@@ -114,14 +140,15 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         return product;
     }
 
-    // A disabled cache never subscribes, so servingUntil stays 0 and nothing is stored.
+    // A disabled cache never subscribes, so no lease is live and nothing is stored.
     void Store(string productId, ProductCopy? product, long seenGeneration)
     {
         var size = productId.Length * 2 + (product?.Json.Length ?? 0) + 64;
         lock (gate)
         {
             var now = Environment.TickCount64;
-            if (generation != seenGeneration || now >= servingUntil || bytes + size > options.MaxBytes)
+            if (generation != seenGeneration || LeaseOf(productId) is not { } lease || !lease.Live(now)
+                || bytes + size > options.MaxBytes)
                 return;
             if (entries.TryGetValue(productId, out var old))
                 bytes -= old.Size;
@@ -130,8 +157,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         }
     }
 
-    /// <summary>Called by the registry: the product changed, so the copy here (if any) is old.</summary>
-    public Task ProductChanged(string productId, long version)
+    /// <summary>Called by the registry: the product is about to change, so the copy here (if any) is old,
+    /// and so is any fetch still on its way.</summary>
+    public Task ProductChanging(string productId, long version)
     {
         lock (gate)
         {
@@ -142,13 +170,19 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         return Task.CompletedTask;
     }
 
-    void DropAll()
+    /// <summary>Drops the entries of one partition (all when <paramref name="partition"/> is null).</summary>
+    void Drop(int? partition, int partitions)
     {
         lock (gate)
         {
             generation++;
-            entries.Clear();
-            bytes = 0;
+            foreach (var (id, entry) in entries)
+            {
+                if (partition is { } p && ProductCachePartition.Of(id, partitions) != p)
+                    continue;
+                if (entries.TryRemove(new KeyValuePair<string, Entry>(id, entry)))
+                    bytes -= entry.Size;
+            }
         }
     }
 
@@ -157,12 +191,11 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         if (!options.Enabled)
             return;
         var self = cluster.CreateObjectReference<IProductCacheObserver>(this);
-        var registry = cluster.GetGrain<IProductCacheRegistryGrain>(0);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await Renew(registry, self);
+                await RenewAll(self);
                 SweepExpired();
                 await Task.Delay(options.RenewEvery, stoppingToken);
             }
@@ -172,33 +205,64 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         }
         finally
         {
-            Volatile.Write(ref servingUntil, 0);
+            foreach (var lease in Volatile.Read(ref leases))
+                Volatile.Write(ref lease.ServingUntil, 0);
             cluster.DeleteObjectReference<IProductCacheObserver>(self);
         }
     }
 
-    async Task Renew(IProductCacheRegistryGrain registry, IProductCacheObserver self)
+    /// <summary>Renews every partition's lease at once; the first renewal of all says how many there are.</summary>
+    async Task RenewAll(IProductCacheObserver self)
+    {
+        var current = Volatile.Read(ref leases);
+        if (current.Length == 0)
+        {
+            current = [new Lease()];
+            Volatile.Write(ref leases, current);
+        }
+        var counts = await Task.WhenAll(current.Select((lease, partition) => Renew(self, partition, current.Length, lease)));
+        if (counts.FirstOrDefault(c => c != 0 && c != current.Length) is var other and not 0)
+        {
+            // The silos announce to another number of partitions than this process knows (the first renewal,
+            // or silos restarted with another ProductCache:RegistryPartitions): nothing cached is certain.
+            if (current.Length > 1)
+                LogPartitionsChanged(current.Length, other);
+            Volatile.Write(ref leases, Enumerable.Range(0, other).Select(_ => new Lease()).ToArray());
+            Drop(partition: null, current.Length);
+        }
+    }
+
+    /// <summary>Renews one partition's lease; returns how many partitions the registry says there are (0 when the
+    /// renewal failed).</summary>
+    async Task<int> Renew(IProductCacheObserver self, int partition, int partitions, Lease lease)
     {
         var startedAt = Environment.TickCount64;
         try
         {
-            var lease = await registry.Subscribe(self);
-            if (lease.Epoch != epoch || !lease.WasSubscribed)
+            var granted = await cluster.GetGrain<IProductCacheRegistryGrain>(partition).Subscribe(self);
+            if (granted.Partitions != partitions)
+            {
+                Volatile.Write(ref lease.ServingUntil, 0);
+                return granted.Partitions;
+            }
+            if (granted.Epoch != lease.Epoch || !granted.WasSubscribed)
             {
                 // Announcements may have gone to nobody while this process was not subscribed.
-                DropAll();
-                if (epoch != Guid.Empty)
-                    LogResubscribed(lease.Epoch != epoch ? "the registry restarted" : "the registry had dropped this process");
-                epoch = lease.Epoch;
+                Drop(partition, partitions);
+                if (lease.Epoch != Guid.Empty)
+                    LogResubscribed(partition, granted.Epoch != lease.Epoch ? "the registry restarted" : "the registry had dropped this process");
+                lease.Epoch = granted.Epoch;
             }
-            // Half the expiry, counted from before the call: the registry keeps this process at least that long.
-            Volatile.Write(ref servingUntil, startedAt + (long)(ProductCacheLease.Expiry.TotalMilliseconds / 2));
+            // Counted from before the call: the registry counts it from when the renewal arrived.
+            Volatile.Write(ref lease.ServingUntil, startedAt + ServeForMs);
+            return partitions;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Volatile.Write(ref servingUntil, 0);
-            DropAll();
-            LogRenewFailed(e);
+            Volatile.Write(ref lease.ServingUntil, 0);
+            Drop(partition, partitions);
+            LogRenewFailed(e, partition);
+            return 0;
         }
     }
 
@@ -220,11 +284,14 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retrying the read of product {ProductId} once after a transient cluster failure ({Failure})")]
     partial void LogRetrying(string productId, string failure);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Product near cache emptied and subscribed again: {Reason}")]
-    partial void LogResubscribed(string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Product near cache emptied partition {Partition} and subscribed again: {Reason}")]
+    partial void LogResubscribed(int partition, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Product near cache could not renew its subscription; serving from the grains until it can")]
-    partial void LogRenewFailed(Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Product near cache could not renew its lease of partition {Partition}; serving its products from the grains until it can")]
+    partial void LogRenewFailed(Exception exception, int partition);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster announces product changes to {Partitions} registry partitions, not {Known}; the near cache starts empty")]
+    partial void LogPartitionsChanged(int known, int partitions);
 }
 
 /// <summary>A product as this API process serves it: the version, its ETag and the aggregate's JSON,

@@ -1,9 +1,10 @@
 namespace OrleansScale.Products;
 
-/// <summary>The API processes that keep a near cache of product aggregates, and the one place every
-/// product change is announced to them. A product grain announces each change here before it
-/// acknowledges the write, so a read through any API process after the acknowledgement sees the new
-/// version. There is one registry (key 0); its list of subscribers lives in memory only, and each new
+/// <summary>One partition of the API processes' near caches of product aggregates, and the place every change
+/// of the partition's products is announced to them. A product grain announces a change here before it
+/// writes it, and writes only once every subscriber has dropped its copy or can no longer serve it, so that
+/// no API process answers an older version once the write is acknowledged. The key is the partition
+/// (<see cref="ProductCachePartition.Of"/>); the list of subscribers lives in memory only, and each new
 /// activation has a new <see cref="ProductCacheLease.Epoch"/>, which tells subscribers that changes may
 /// have been announced while nobody was listening.</summary>
 public interface IProductCacheRegistryGrain : IGrainWithIntegerKey
@@ -13,26 +14,36 @@ public interface IProductCacheRegistryGrain : IGrainWithIntegerKey
     /// <see cref="ProductCacheLease.WasSubscribed"/> then comes back false on its next renewal.</summary>
     ValueTask<ProductCacheLease> Subscribe(IProductCacheObserver observer);
 
-    /// <summary>Tells every subscriber that the product changed (created, replaced, reviewed or
-    /// deleted); completes when each has taken it or been dropped.</summary>
-    Task ProductChanged(string productId, long version);
+    /// <summary>Tells every subscriber that the product is about to become <paramref name="version"/>
+    /// (created, replaced, reviewed or deleted). Completes when each has dropped its copy, or has been
+    /// dropped and its last lease has run out, so that none of them serves the old version any longer.</summary>
+    Task ProductChanging(string productId, long version);
 }
 
 /// <summary>An API process's near cache, as the registry calls it.</summary>
 public interface IProductCacheObserver : IGrainObserver
 {
-    /// <summary>The product is now at <paramref name="version"/>: drop any older copy.</summary>
-    Task ProductChanged(string productId, long version);
+    /// <summary>The product is about to become <paramref name="version"/>: drop the copy, and do not keep
+    /// one fetched before this call.</summary>
+    Task ProductChanging(string productId, long version);
 }
 
 /// <param name="Epoch">Identifies the registry's activation; a new one has forgotten its subscribers.</param>
 /// <param name="WasSubscribed">False when this observer was not subscribed before this call, so it may
 /// have missed announcements.</param>
+/// <param name="Partitions">How many registry partitions the cluster's products announce to.</param>
 [GenerateSerializer, Immutable]
 public sealed record ProductCacheLease(
     [property: Id(0)] Guid Epoch,
-    [property: Id(1)] bool WasSubscribed)
+    [property: Id(1)] bool WasSubscribed,
+    [property: Id(2)] int Partitions)
 {
     /// <summary>How long a subscription lasts without renewal.</summary>
-    public static readonly TimeSpan Expiry = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Expiry = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a subscriber may serve copies after it sent the renewal that granted this lease.
+    /// A registry that drops a subscriber waits this long after that subscriber's last renewal arrived
+    /// before it confirms the change, and a new registry activation waits this long before it confirms any,
+    /// so a copy that missed an announcement is never served after the change is acknowledged.</summary>
+    public static readonly TimeSpan ServeFor = TimeSpan.FromSeconds(2);
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Storage;
 using OrleansScale.Queue;
@@ -17,6 +19,7 @@ namespace OrleansScale.Products;
 public sealed partial class ProductGrain(
     [PersistentState("product", StorageNames.Main)] IPersistentState<ProductState> state,
     ProductReviewDatabase reviews,
+    IOptions<ProductCacheRegistryOptions> cacheRegistry,
     [FromKeyedServices(StorageNames.Main)] IGrainStorage storage,
     [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
     ILogger<ProductGrain> logger) : Grain, IProductGrain
@@ -32,12 +35,11 @@ public sealed partial class ProductGrain(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    /// <summary>How long a durable change waits for the near-cache registry before it is acknowledged
-    /// anyway. The registry gives each subscriber 2 s, so one that has not answered by now is unreachable
-    /// (its silo died and it is not yet activated elsewhere): without a bound, the change would wait for the
-    /// whole grain call timeout (30 s), and the API would answer 503 after its own 5 s for a change that was
-    /// stored. A subscriber that missed the announcement learns of the new registry on renewal.</summary>
-    static readonly TimeSpan AnnouncementWait = TimeSpan.FromSeconds(3);
+    /// <summary>How long a change waits for the near-cache registry to confirm its announcement before it is
+    /// refused. A registry that has not answered by now is unreachable (its silo died and it is not yet
+    /// activated elsewhere) or the cluster is overloaded: without a bound, the change would wait for the whole
+    /// grain call timeout (30 s), past the API's own 5 s.</summary>
+    internal static readonly TimeSpan AnnouncementWait = TimeSpan.FromSeconds(4);
 
     // Rendered once per change and handed out as is: reads do no serialisation of the aggregate.
     ProductSnapshot? snapshot;
@@ -119,7 +121,7 @@ public sealed partial class ProductGrain(
     {
         if (state.State.Version != 0)
             return null;
-        await EnsureOutboxRoom();
+        await PrepareChange();
         var now = clock.GetUtcNow();
         state.State.Details = details;
         state.State.CreatedAt = now;
@@ -134,7 +136,7 @@ public sealed partial class ProductGrain(
             return new ProductWrite(ProductWriteOutcome.NotFound, null);
         if (expectedVersion is { } expected && expected != state.State.Version)
             return new ProductWrite(ProductWriteOutcome.VersionMismatch, snapshot);
-        await EnsureOutboxRoom();
+        await PrepareChange();
         state.State.Details = details;
         await Commit(clock.GetUtcNow(), newReview: null);
         return new ProductWrite(ProductWriteOutcome.Done, snapshot);
@@ -146,7 +148,7 @@ public sealed partial class ProductGrain(
             return ProductWriteOutcome.NotFound;
         if (expectedVersion is { } expected && expected != state.State.Version)
             return ProductWriteOutcome.VersionMismatch;
-        await EnsureOutboxRoom();
+        await PrepareChange();
         // A tombstone, not a cleared row: the version keeps growing, so the projection orders the delete
         // after every earlier change, and the id is never reused.
         state.State.Deleted = true;
@@ -158,7 +160,7 @@ public sealed partial class ProductGrain(
     {
         if (snapshot is null)
             return new ReviewWrite(ReviewOutcome.NotFound, null);
-        await EnsureOutboxRoom();
+        await PrepareChange();
         var s = state.State;
         var number = s.ReviewCount;
         var accepted = new ReviewView(Guid.NewGuid().ToString("N"), review.UserId, review.Rating, review.Text, clock.GetUtcNow());
@@ -219,8 +221,15 @@ public sealed partial class ProductGrain(
             throw;
         }
         snapshot = s.Deleted ? null : Render();
-        await AnnounceToNearCaches(s.Version);
         await PublishOutbox(repeat: false);
+    }
+
+    /// <summary>What every change does before it changes anything, so that a refusal leaves nothing changed:
+    /// makes room in the outbox and announces the next version to the near caches.</summary>
+    async Task PrepareChange()
+    {
+        await EnsureOutboxRoom();
+        await AnnounceToNearCaches(state.State.Version + 1);
     }
 
     /// <summary>A product whose changes cannot be queued stops taking changes rather than let its outbox, and
@@ -235,22 +244,44 @@ public sealed partial class ProductGrain(
                 $"Product {this.GetPrimaryKeyString()} holds {state.State.Outbox.Count} changes that could not be queued yet.");
     }
 
-    /// <summary>Before the write is acknowledged, the API processes drop their copies, so that a read
-    /// through any of them after the acknowledgement sees this version. If the announcement fails the
-    /// write still stands: a subscriber that missed it is dropped and empties its cache on renewal, and
-    /// near-cache entries also expire by age.</summary>
+    /// <summary>Before the change is written, every API process drops its copy, or its registry partition waits
+    /// until it can no longer serve one; so no read after the acknowledgement answers an older version, and
+    /// a read between this and the write asks the grain, which answers it after the write. An announcement
+    /// that cannot be confirmed refuses the change before anything is changed: the caller gets an error
+    /// instead of an acknowledgement that some process would contradict.</summary>
     async Task AnnounceToNearCaches(long version)
     {
-        try
+        var productId = this.GetPrimaryKeyString();
+        var registry = GrainFactory.GetGrain<IProductCacheRegistryGrain>(
+            ProductCachePartition.Of(productId, cacheRegistry.Value.RegistryPartitions));
+        // Real time, not the grain clock that tests move: this bounds how long the caller waits.
+        var waited = Stopwatch.StartNew();
+        while (true)
         {
-            await GrainFactory.GetGrain<IProductCacheRegistryGrain>(0).ProductChanged(this.GetPrimaryKeyString(), version)
-                .WaitAsync(AnnouncementWait);
-        }
-        catch (Exception e)
-        {
-            LogAnnounceFailed(e, this.GetPrimaryKeyString(), version);
+            try
+            {
+                var left = AnnouncementWait - waited.Elapsed;
+                await registry.ProductChanging(productId, version).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                return;
+            }
+            catch (Exception e) when (e is OrleansMessageRejectionException or SiloUnavailableException
+                && waited.Elapsed + RegistryMovePause < AnnouncementWait)
+            {
+                // The partition's silo is stopping: Orleans did not deliver the call, and the next one finds
+                // the partition activated elsewhere.
+                await Task.Delay(RegistryMovePause);
+            }
+            catch (Exception e)
+            {
+                LogAnnounceFailed(e, productId, version);
+                throw new ProductCacheUnavailableException(
+                    $"The change of product {productId} to version {version} could not be announced to the API processes' caches; nothing was changed.", e);
+            }
         }
     }
+
+    /// <summary>The pause before an announcement goes again after its registry partition's silo refused it.</summary>
+    static readonly TimeSpan RegistryMovePause = TimeSpan.FromMilliseconds(100);
 
     /// <param name="repeat">The events come from the stored outbox of an earlier activation, which may have
     /// published them already.</param>
@@ -308,7 +339,7 @@ public sealed partial class ProductGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Product {ProductId} could not store its emptied outbox; its next activation publishes its last change again")]
     partial void LogForgetFailed(Exception exception, string productId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing version {Version} of product {ProductId} to the API near caches failed; they catch up on renewal or by entry age")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing version {Version} of product {ProductId} to the API near caches failed; the change is refused")]
     partial void LogAnnounceFailed(Exception exception, string productId, long version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the change of product {ProductId} failed; {Pending} events stay in its outbox")]

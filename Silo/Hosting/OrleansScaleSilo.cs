@@ -96,6 +96,8 @@ public static class OrleansScaleSilo
         silo.Services.AddCatalog(configuration, connectionString);
         silo.Services.AddUserReviewIndex(connectionString);
         silo.Services.AddProductReviews(connectionString);
+        silo.Services.AddOptions<ProductCacheRegistryOptions>().BindConfiguration(ProductCacheRegistryOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(

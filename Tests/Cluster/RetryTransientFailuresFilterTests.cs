@@ -6,7 +6,8 @@ using OrleansScale.Api.Hosting;
 namespace OrleansScale.Tests.Cluster;
 
 /// <summary>Which failed requests the API sends into the cluster a second time: reads on any transient failure,
-/// writes only when Orleans rejected the call unrun and the write is safe to repeat.</summary>
+/// writes only when Orleans rejected the call unrun and the write is safe to repeat, or when the grain refused
+/// the change before changing anything.</summary>
 public sealed class RetryTransientFailuresFilterTests
 {
     [Theory]
@@ -19,6 +20,8 @@ public sealed class RetryTransientFailuresFilterTests
     [InlineData("PUT", false, "timeout", 1)]
     [InlineData("POST", true, "timeout", 1)]
     [InlineData("GET", false, "invalid", 1)]
+    [InlineData("POST", false, "unannounced", 2)]
+    [InlineData("PUT", false, "unannounced", 2)]
     public async Task A_request_is_sent_again_only_when_the_failure_says_a_second_attempt_does_no_harm(
         string method, bool markedSafeToRepeat, string failure, int expectedAttempts)
     {
@@ -50,6 +53,8 @@ public sealed class RetryTransientFailuresFilterTests
         "rejected" => (Exception)Activator.CreateInstance(typeof(OrleansMessageRejectionException),
             BindingFlags.Instance | BindingFlags.NonPublic, null, ["Silo stopping"], null)!,
         "timeout" => new TimeoutException("no answer in time"),
+        // A product change refused before it changed anything: any write may go again.
+        "unannounced" => new OrleansScale.Products.ProductCacheUnavailableException("registry partition unreachable"),
         _ => new InvalidOperationException("a bug, not the cluster"),
     };
 }

@@ -31,5 +31,7 @@ public static class Await
     }
 
     static bool IsTransient(Exception e) => e is
-        OrleansMessageRejectionException or SiloUnavailableException or ConnectionFailedException or TimeoutException;
+        OrleansMessageRejectionException or SiloUnavailableException or ConnectionFailedException or TimeoutException
+        // A product change refused, with nothing changed, while its registry partition moves to another silo.
+        or OrleansScale.Products.ProductCacheUnavailableException;
 }

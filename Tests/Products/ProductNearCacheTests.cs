@@ -10,38 +10,50 @@ using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Products;
 
-/// <summary>The near cache on (it is off by default), renewals every half second, so a lapsed subscription is noticed quickly, and entries that
-/// never expire by age, so only the announcements and the subscription keep the caches exact.</summary>
+/// <summary>Renewals every 200 ms, and entries that never expire by age, so only the announcements and the
+/// leases keep the caches exact; with faults the tests arm one at a time.</summary>
 public sealed class ProductNearCacheFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("ProductCache:Enabled", "true"),
-        new("ProductCache:RenewEvery", "00:00:00.500"),
+        new("ProductCache:RenewEvery", "00:00:00.200"),
         new("ProductCache:MaxAge", "01:00:00"),
     ];
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
-        builder.AddSiloBuilderConfigurator<UnansweredRegistry.Configurator>();
+        builder.AddSiloBuilderConfigurator<NearCacheFaults.Configurator>();
 }
 
-/// <summary>Makes the near-cache registry take announcements and never answer them while armed, as a
-/// registry whose silo died does until the cluster notices.</summary>
-public sealed class UnansweredRegistry : IIncomingGrainCallFilter
+/// <summary>Faults of the near-cache announcements, armed by a test and disarmed when it disposes the handle:
+/// a registry that takes announcements and never answers them (as one whose silo died does until the cluster
+/// notices), and API processes that take longer than the registry waits to take one (as a process cut off
+/// from the cluster does, while its lease still runs).</summary>
+public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCallFilter
 {
-    static TaskCompletionSource? holding;
+    static TaskCompletionSource? registryHeld;
+    static TaskCompletionSource? deliveriesHeld;
 
-    /// <summary>Announcements from now on wait until the returned release is disposed.</summary>
-    public static IDisposable Hold()
+    public static IDisposable HoldAnnouncements() => Arm(ref registryHeld);
+    public static IDisposable HoldDeliveries() => Arm(ref deliveriesHeld);
+
+    static IDisposable Arm(ref TaskCompletionSource? slot)
     {
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        holding = hold;
+        slot = hold;
         return new Release(hold);
     }
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (holding is { } hold && context.InterfaceMethod?.Name == nameof(IProductCacheRegistryGrain.ProductChanged))
+        if (registryHeld is { } hold && context.InterfaceMethod?.Name == nameof(IProductCacheRegistryGrain.ProductChanging)
+            && context.InterfaceMethod.DeclaringType == typeof(IProductCacheRegistryGrain))
+            await hold.Task;
+        await context.Invoke();
+    }
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (deliveriesHeld is { } hold && context.InterfaceMethod?.DeclaringType == typeof(IProductCacheObserver))
             await hold.Task;
         await context.Invoke();
     }
@@ -50,14 +62,21 @@ public sealed class UnansweredRegistry : IIncomingGrainCallFilter
     {
         public void Dispose()
         {
-            holding = null;
+            if (registryHeld == hold)
+                registryHeld = null;
+            if (deliveriesHeld == hold)
+                deliveriesHeld = null;
             hold.TrySetResult();
         }
     }
 
     public sealed class Configurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder silo) => silo.AddIncomingGrainCallFilter<UnansweredRegistry>();
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddIncomingGrainCallFilter<NearCacheFaults>();
+            silo.AddOutgoingGrainCallFilter<NearCacheFaults>();
+        }
     }
 }
 
@@ -66,21 +85,41 @@ public sealed class ProductNearCacheTests(ProductNearCacheFixture fixture) : ICl
     internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task A_change_is_acknowledged_although_the_registry_does_not_answer_its_announcement()
+    public async Task A_change_the_registry_does_not_confirm_is_refused_and_changes_nothing()
     {
         using var admin = await fixture.ApiA.Admin();
         var id = (await admin.CreateProduct(ProductApi.Body("Before"))).Id();
 
-        HttpResponseMessage changed;
-        using (UnansweredRegistry.Hold())
-        {
-            // Inside the API's own 5 s grain call timeout, so the answer is the write's, not a 503.
-            changed = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")));
-        }
+        HttpResponseMessage refused;
+        using (NearCacheFaults.HoldAnnouncements())
+            refused = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")));
 
-        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        var stored = await fixture.Cluster.Client.GetGrain<IProductGrain>(id).Get();
-        Assert.Equal(2, stored!.Version);
+        await refused.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(1, (await fixture.Cluster.Client.GetGrain<IProductGrain>(id).Get())!.Version);
+        Assert.Equal("Before", (await Read(admin, id)).GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")))).StatusCode);
+        Assert.Equal("After", (await Read(admin, id)).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_clone_that_does_not_take_an_announcement_serves_the_change_once_it_is_acknowledged()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Before"))).Id();
+        using var readerB = fixture.ApiB.Anonymous();
+        await AwaitCached(fixture.ApiB, readerB, id);
+
+        // Both clones keep renewing their leases but take no announcement: the registry drops them, and
+        // may acknowledge the change only once neither can serve its copy any more.
+        HttpResponseMessage changed;
+        using (NearCacheFaults.HoldDeliveries())
+        {
+            changed = await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")));
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Equal("After", (await Read(readerB, id)).GetProperty("name").GetString());
+            Assert.Equal("After", (await Read(admin, id)).GetProperty("name").GetString());
+        }
     }
 
     [Fact]
@@ -177,18 +216,19 @@ public sealed class ProductNearCacheFailoverTests(ProductNearCacheFixture fixtur
         using var readerB = fixture.ApiB.Anonymous();
         await ProductNearCacheTests.AwaitCached(fixture.ApiB, readerB, id);
 
-        // Kill the silo of the registry: its successor knows no subscribers, so the next change is
-        // announced to nobody. Only the new epoch, seen at the next renewal, can stop the old copy.
+        // Kill the silo of the product's registry partition: its successor knows no subscribers, so the next
+        // change is announced to nobody, while clone B may still hold a lease from the dead one.
         var grains = fixture.Cluster.Client;
+        var partition = ProductCachePartition.Of(id, new ProductCacheRegistryOptions().RegistryPartitions);
         var registryHost = await grains.GetGrain<IManagementGrain>(0)
-            .GetActivationAddress(grains.GetGrain<IProductCacheRegistryGrain>(0));
+            .GetActivationAddress(grains.GetGrain<IProductCacheRegistryGrain>(partition));
         await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(registryHost)));
         await Await.Until(() => grains.GetGrain<IProductGrain>(id).Replace(
                 new ProductDetails("After", "d", "books", [new Price("USD", 1m)], []), expectedVersion: null),
             write => write.Outcome == ProductWriteOutcome.Done, ProductNearCacheTests.Patience, "the change after the kill");
 
-        // Entries never expire by age here (MaxAge 1 h): only the emptied cache can serve the change.
-        await Await.Until(() => ProductNearCacheTests.Read(readerB, id), p => p.GetProperty("name").GetString() == "After",
-            TimeSpan.FromSeconds(20), "clone B to drop its copy made under the old registry");
+        // Entries never expire by age here (MaxAge 1 h): the first read after the acknowledgement, not a
+        // later one, must serve the change.
+        Assert.Equal("After", (await ProductNearCacheTests.Read(readerB, id)).GetProperty("name").GetString());
     }
 }
