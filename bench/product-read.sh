@@ -25,8 +25,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-command -v wrk >/dev/null || { say "Installing wrk"; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-command -v redis-server >/dev/null || { say "Installing redis-server"; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+need_command wrk
+need_command redis-server
 api_ready "$API_PORT" || die "OrleansScale is not up on port $API_PORT: run deploy/up.sh first (with the same ORLEANSSCALE_PORT_OFFSET)"
 
 BENCH="$DATA/bench"

@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown option $1" ;;
   esac
 done
-command -v wrk >/dev/null || { say "Installing wrk"; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+need_command wrk
 
 BENCH="$DATA/bench"
 mkdir -p "$BENCH"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../deploy/lib/common.sh"
 sessions=${1:-150}
 api=$(first_api_port) || die "the system is not up; run deploy/up.sh first"
 base="http://127.0.0.1:$api"
-command -v jq >/dev/null || as_root apt-get install -y -qq jq >/dev/null
+need_command jq
 
 say "Creating $sessions sessions"
 password="rebalance-password"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/../deploy/lib/common.sh"
 rounds=${1:-5}
 api=$(first_api_port) || die "the system is not up; run deploy/up.sh first"
 base="http://127.0.0.1:$api"
-command -v jq >/dev/null || as_root apt-get install -y -qq jq >/dev/null
+need_command jq
 
 # Per silo name, how many session grains it holds.
 session_counts() {

@@ -25,7 +25,7 @@ var categories = new[] { "books", "music", "games", "garden", "kitchen", "toys",
 var ids = new string[productCount];
 await Parallel.ForAsync(0, productCount, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/products")
+    using var response = await SendUntilTaken(() => new HttpRequestMessage(HttpMethod.Post, "/api/products")
     {
         Content = JsonContent.Create(new
         {
@@ -35,9 +35,8 @@ await Parallel.ForAsync(0, productCount, new ParallelOptions { MaxDegreeOfParall
             prices = new[] { new { currency = "USD", amount = 1 + i % 1000 + 0.99m }, new { currency = "EUR", amount = 1 + i % 900 + 0.49m } },
             pictures = new[] { $"https://img.example.com/{i}/1.jpg", $"https://img.example.com/{i}/2.jpg" },
         }),
-    };
-    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-    using var response = await http.SendAsync(request, ct);
+        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", adminToken) },
+    }, ct);
     response.EnsureSuccessStatusCode();
     ids[i] = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
 });
@@ -57,13 +56,14 @@ await Parallel.ForAsync(0, userCount, new ParallelOptions { MaxDegreeOfParalleli
 await Parallel.ForAsync(0, productCount * reviewCount, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (k, ct) =>
 {
     var (product, user) = (k / reviewCount, k % userCount);
-    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/products/{ids[product]}/reviews")
+    using var response = await SendUntilTaken(() => new HttpRequestMessage(HttpMethod.Post, $"/api/products/{ids[product]}/reviews")
     {
         Content = JsonContent.Create(new { rating = 1 + (product + user) % 5, text = $"Review {k % reviewCount} of product {product}: solid, would buy again." }),
-    };
-    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", reviewers[user]);
-    using var response = await http.SendAsync(request, ct);
-    response.EnsureSuccessStatusCode();
+        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", reviewers[user]) },
+    }, ct);
+    // 409: an earlier attempt that answered 503 had stored the review after all.
+    if (response.StatusCode != System.Net.HttpStatusCode.Conflict)
+        response.EnsureSuccessStatusCode();
 });
 Console.WriteLine($"{productCount * reviewCount} reviews after {clock.Elapsed.TotalSeconds:0.0} s");
 
@@ -88,6 +88,22 @@ if (options.TryGetValue("copy-to", out var copyTo))
         await insert.ExecuteNonQueryAsync(ct);
     });
     Console.WriteLine($"copied {productCount} aggregates into bench_product after {clock.Elapsed.TotalSeconds:0.0} s");
+}
+
+// A 503 says the service is shedding load or briefly unavailable and when to come back (Retry-After): a
+// well-behaved client waits and sends again, as the seeder does, up to 20 times.
+async Task<HttpResponseMessage> SendUntilTaken(Func<HttpRequestMessage> request, CancellationToken ct)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        using var message = request();
+        var response = await http.SendAsync(message, ct);
+        if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 20)
+            return response;
+        var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+        response.Dispose();
+        await Task.Delay(wait, ct);
+    }
 }
 
 async Task<string> SignIn(string userName, string password)

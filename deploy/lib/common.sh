@@ -222,13 +222,17 @@ wait_until() {
   die "$what did not happen within ${seconds}s (log: $log)"
 }
 
-# The start scripts probe the API over HTTP; a bare machine may lack curl.
-need_curl() {
-  command -v curl >/dev/null && return
-  say "Installing curl (apt-get)"
+# Installs a Debian package unless its command is there; the package lists are fetched first, since a
+# fresh machine has none.
+need_command() { # need_command COMMAND [PACKAGE]
+  command -v "$1" >/dev/null && return
+  say "Installing ${2:-$1} (apt-get)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${2:-$1}" >/dev/null
 }
+
+# The start scripts probe the API over HTTP; a bare machine may lack curl.
+need_curl() { need_command curl; }
 
 api_ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null; }
 
