@@ -17,8 +17,12 @@ public static class ActivityEndpoints
     public static IEndpointRouteBuilder MapActivitiesApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Activities");
-        users.MapGet("/{id}/activities", GetActivities).WithName("GetActivities");
-        users.MapGet("/{id}/feed", GetFeed).WithName("GetFeed").RequireAuthorization();
+        users.MapGet("/{id}/activities", GetActivities).WithName("GetActivities")
+            .WithSummary("What the user did, newest first; pass `next` as `before` for the next page.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/{id}/feed", GetFeed).WithName("GetFeed").RequireAuthorization()
+            .WithSummary("What the user's friends did, newest first. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Sessions;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Jobs;
 using OrleansScale.Api.Queue;
 
@@ -10,10 +11,19 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users/{id}/exports", RequestExport).RequireAuthorization().WithTags("Jobs").WithName("RequestExport")
-            .CreatesBackgroundWork();
+            .CreatesBackgroundWork()
+            .WithSummary("Queues an export of the user's data. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithResponseHeader(StatusCodes.Status202Accepted, "Location", "/api/jobs/{jobId}");
         var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
-        jobs.MapGet("/{jobId}", GetJob).WithName("GetJob");
-        jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult");
+        jobs.MapGet("/{jobId}", GetJob).WithName("GetJob").WithSummary("A job's status and progress; someone else's job is 404.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult")
+            .WithSummary("The finished export: the user's profile, friends, reviews, activities and articles.")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
         return app;
     }
 
