@@ -33,13 +33,16 @@ public static class ActivityEndpoints
     {
         if (!TryReadPaging(limit, before, out var count, out var problem))
             return problem;
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var profile = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var page = grains.GetGrain<IActivityStreamGrain>(id).Page(count, before).AsTask();
         await Task.WhenAll(profile, page);
-        return profile.Result is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No user has that id.")
-            : TypedResults.Ok(page.Result);
+        return profile.Result is null ? UnknownUser() : TypedResults.Ok(page.Result);
     }
+
+    static ProblemHttpResult UnknownUser() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No user has that id.");
 
     static async Task<Results<Ok<ActivityPage>, ProblemHttpResult, ValidationProblem>> GetFeed(
         string id, string? limit, string? before, HttpContext http, IGrainFactory grains)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Jobs;
@@ -20,7 +21,7 @@ public static class JobEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult")
             .WithSummary("The finished export: the user's profile, friends, reviews, activities and articles.")
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK)
+            .Produces<ExportDocument>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone);
@@ -44,6 +45,8 @@ public static class JobEndpoints
     /// <summary>Someone else's job answers exactly like a job that does not exist, so ids leak nothing.</summary>
     static async Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJob(string jobId, IGrainFactory grains, HttpContext http)
     {
+        if (!IssuedIds.IsWellFormed(jobId))
+            return NoSuchJob();
         var job = await grains.GetGrain<IJobGrain>(jobId).Get();
         if (job is null || job.OwnerId != http.Current().View.UserId)
             return NoSuchJob();
@@ -53,6 +56,8 @@ public static class JobEndpoints
 
     static async Task<IResult> GetResult(string jobId, IGrainFactory grains, HttpContext http)
     {
+        if (!IssuedIds.IsWellFormed(jobId))
+            return NoSuchJob();
         var result = await grains.GetGrain<IJobGrain>(jobId).GetResult();
         if (result.Outcome == JobResultOutcome.NotFound || result.OwnerId != http.Current().View.UserId)
             return NoSuchJob();

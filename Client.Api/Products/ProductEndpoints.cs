@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using OrleansScale.Api.Hosting;
@@ -164,10 +163,7 @@ public static partial class ProductEndpoints
     static string NewProductId() => Guid.NewGuid().ToString("N");
 
     /// <summary>Ids are ours (32 hex digits): anything else is unknown without waking a grain for it.</summary>
-    static bool IsProductId(string id) => ProductId().IsMatch(id);
-
-    [GeneratedRegex("^[0-9a-f]{32}$")]
-    private static partial Regex ProductId();
+    static bool IsProductId(string id) => IssuedIds.IsWellFormed(id);
 }
 
 /// <summary>Strong ETags carry the aggregate's version: "7".</summary>

@@ -36,6 +36,8 @@ public static class FriendEndpoints
 
     static async Task<Results<Ok<UserWithFriendCount>, ProblemHttpResult>> GetUser(string id, IGrainFactory grains)
     {
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var profile = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var count = grains.GetGrain<IFriendsGrain>(id).Count().AsTask();
         await Task.WhenAll(profile, count);
@@ -46,6 +48,8 @@ public static class FriendEndpoints
 
     static async Task<Results<Ok<FriendList>, ProblemHttpResult>> GetFriends(string id, IGrainFactory grains)
     {
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var owner = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var ids = grains.GetGrain<IFriendsGrain>(id).FriendIds().AsTask();
         await Task.WhenAll(owner, ids);
@@ -70,6 +74,8 @@ public static class FriendEndpoints
         if (http.Current().View.UserId != id)
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: "You may change only your own friends.");
+        if (!IssuedIds.IsWellFormed(friendId))
+            return UnknownUser();
         return await change(friendId) switch
         {
             FriendshipOutcome.Done => TypedResults.NoContent(),
