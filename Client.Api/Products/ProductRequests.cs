@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Products;
 
 namespace OrleansScale.Api.Products;
@@ -9,7 +10,7 @@ namespace OrleansScale.Api.Products;
 
 public sealed record PriceRequest(
     [property: Required, StringLength(3, MinimumLength = 3), RegularExpression("^[A-Z]{3}$")] string? Currency,
-    [property: Required, Range(0, ProductRules.MaxAmount)] decimal? Amount);
+    [property: Required, Range(0, ProductRules.MaxAmount), DecimalPlaces(ProductRules.AmountDecimals)] decimal? Amount);
 
 public sealed record ProductRequest(
     [property: Required, StringLength(ProductLimits.MaxNameLength, MinimumLength = 1)] string? Name,
@@ -26,6 +27,7 @@ public sealed record ReviewRequest(
 public static partial class ProductRules
 {
     public const int MaxAmount = 1_000_000_000;
+    public const int AmountDecimals = 2;
     public const string SlugRule = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
     public static ValidationErrors Validate(ProductRequest request, out ProductDetails details)
@@ -61,8 +63,8 @@ public static partial class ProductRules
                 errors.Add($"prices[{i}].amount", "The field is required.");
             else if (amount is < 0 or > MaxAmount)
                 errors.Add($"prices[{i}].amount", "Must be from 0 to 1000000000.");
-            else if (decimal.Round(amount, 2) != amount)
-                errors.Add($"prices[{i}].amount", "At most 2 decimals.");
+            else if (decimal.Round(amount, AmountDecimals) != amount)
+                errors.Add($"prices[{i}].amount", $"At most {AmountDecimals} decimals.");
         }
 
         var pictures = request.Pictures ?? [];

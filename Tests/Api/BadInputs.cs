@@ -100,6 +100,8 @@ public sealed class BadInputs(OpenApiDocumentView document)
         {
             yield return Raw("1e-400", "1e-400");
             yield return Raw("30 significant digits", "1.00000000000000000000000000001");
+            if (schema.TryGetProperty("multipleOf", out var step))
+                yield return Raw("more places than the step allows", (step.GetDecimal() / 10).ToString(CultureInfo.InvariantCulture));
         }
         if (types.Contains("array"))
         {

@@ -75,6 +75,7 @@ public sealed class RouteCoverageTests(ApiDocumentFixture fixture)
         var amount = schemas.GetProperty("PriceRequest").GetProperty("properties").GetProperty("amount");
         Assert.Equal("number", amount.GetProperty("type").GetString());
         Assert.Equal("decimal", amount.GetProperty("format").GetString());
+        Assert.Equal(0.01m, amount.GetProperty("multipleOf").GetDecimal());
         foreach (var schema in schemas.EnumerateObject())
         {
             if (!schema.Value.TryGetProperty("properties", out var properties))
