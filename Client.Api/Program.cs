@@ -20,6 +20,7 @@ builder.AddAdministratorAccount();    // the administrator from Admin:UserName /
 builder.AddWriteAdmission();         // writes in flight from this server follow its read latency; the rest wait or get 503
 builder.AddQueueMonitoring();         // the queue on /api/cluster and /metrics; refuses new background work while it lags
 builder.AddProductNearCache();        // copies of product aggregates, kept exact by the grains' announcements and leases
+builder.AddApiDocument();             // the OpenAPI document of every route
 
 var app = builder.Build();
 app.UseApiDefaults();
@@ -35,6 +36,7 @@ api.MapJobsApi();
 api.MapCatalogApi();
 app.MapProductsApi();                 // its reads retry inside the near cache, its writes only when rejected
 app.MapDashboard();
+app.MapApiDocument();                 // /openapi/v1.json and the interactive reference at /api/docs
 app.Run();
 
 public partial class Program;

@@ -17,8 +17,12 @@ public static class ActivityEndpoints
     public static IEndpointRouteBuilder MapActivitiesApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Activities");
-        users.MapGet("/{id}/activities", GetActivities).WithName("GetActivities");
-        users.MapGet("/{id}/feed", GetFeed).WithName("GetFeed").RequireAuthorization();
+        users.MapGet("/{id}/activities", GetActivities).WithName("GetActivities")
+            .WithSummary("What the user did, newest first; pass `next` as `before` for the next page.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/{id}/feed", GetFeed).WithName("GetFeed").RequireAuthorization()
+            .WithSummary("What the user's friends did, newest first. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 
@@ -29,13 +33,16 @@ public static class ActivityEndpoints
     {
         if (!TryReadPaging(limit, before, out var count, out var problem))
             return problem;
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var profile = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var page = grains.GetGrain<IActivityStreamGrain>(id).Page(count, before).AsTask();
         await Task.WhenAll(profile, page);
-        return profile.Result is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No user has that id.")
-            : TypedResults.Ok(page.Result);
+        return profile.Result is null ? UnknownUser() : TypedResults.Ok(page.Result);
     }
+
+    static ProblemHttpResult UnknownUser() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No user has that id.");
 
     static async Task<Results<Ok<ActivityPage>, ProblemHttpResult, ValidationProblem>> GetFeed(
         string id, string? limit, string? before, HttpContext http, IGrainFactory grains)

@@ -1,8 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Articles;
 using OrleansScale.Api.Queue;
@@ -26,13 +28,27 @@ public static partial class ArticleEndpoints
     public static IEndpointRouteBuilder MapArticlesApi(this IEndpointRouteBuilder app)
     {
         var articles = app.MapGroup("/api/articles").WithTags("Articles");
-        articles.MapPut("/{slug}", SaveArticle).RequireAuthorization().WithName("SaveArticle").CreatesBackgroundWork();
-        articles.MapGet("/{slug}", GetArticle).WithName("GetArticle");
-        app.MapGet("/articles/{slug}", GetPage).WithTags("Articles").WithName("GetArticlePage");
+        articles.MapPut("/{slug}", SaveArticle).RequireAuthorization().WithName("SaveArticle").CreatesBackgroundWork()
+            .WithSummary("Creates or changes an article; it is rendered in the background. Only its author or an administrator may change it.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithResponseHeader(StatusCodes.Status202Accepted, "Location", "/api/articles/{slug}");
+        articles.MapGet("/{slug}", GetArticle).WithName("GetArticle").WithSummary("An article's versions and rendering status.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/articles/{slug}", GetPage).WithTags("Articles").WithName("GetArticlePage")
+            .WithSummary("The pre-rendered page; 304 on a matching If-None-Match.")
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithResponseHeader(StatusCodes.Status200OK, "ETag", "The rendered version, as \"7\".")
+            .WithResponseHeader(StatusCodes.Status200OK, "Cache-Control", PageCacheControl);
         return app;
     }
 
-    public sealed record SaveArticleRequest(string? Title, string? Markdown);
+    // The attributes describe the rules for the OpenAPI document; SaveArticle enforces them. The Markdown's
+    // limit is in UTF-8 bytes; as a length in characters it is an upper bound.
+    public sealed record SaveArticleRequest(
+        [property: Required, StringLength(MaxTitleLength, MinimumLength = 1)] string? Title,
+        [property: Required, StringLength(MaxMarkdownBytes)] string? Markdown);
 
     public sealed record ArticleAccepted(string Slug, string Status, int Version);
 

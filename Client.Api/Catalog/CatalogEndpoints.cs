@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Api.Products;
 using OrleansScale.Catalog;
 
@@ -10,7 +11,10 @@ public static partial class CatalogEndpoints
 {
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/products", GetListing).WithTags("Catalog").WithName("GetListing");
+        app.MapGet("/api/products", GetListing).WithTags("Catalog").WithName("GetListing")
+            .WithSummary("The catalogue listing, a cached query: filtered by category, sorted, paged.")
+            .Produces<ListingPage>(StatusCodes.Status200OK)
+            .WithResponseHeader(StatusCodes.Status200OK, "X-Cache", "`hit` when the page came from the listing cache, else `miss`.");
         return app;
     }
 

@@ -8,7 +8,8 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster", GetCluster).WithTags("Cluster").WithName("GetCluster");
+        app.MapGet("/api/cluster", GetCluster).WithTags("Cluster").WithName("GetCluster")
+            .WithSummary("The silos with their versions and activations, this API process, and the background queue.");
         return app;
     }
 

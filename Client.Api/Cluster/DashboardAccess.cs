@@ -26,7 +26,8 @@ public static class DashboardAccess
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Policy);
+        // Not part of the API: the dashboard's own app and its data, left out of the OpenAPI document.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Policy).ExcludeFromDescription();
         return app;
     }
 

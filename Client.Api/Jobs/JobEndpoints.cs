@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansScale.Api.Hosting;
 using OrleansScale.Api.Sessions;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Jobs;
 using OrleansScale.Api.Queue;
 
@@ -10,10 +12,19 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users/{id}/exports", RequestExport).RequireAuthorization().WithTags("Jobs").WithName("RequestExport")
-            .CreatesBackgroundWork();
+            .CreatesBackgroundWork()
+            .WithSummary("Queues an export of the user's data. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithResponseHeader(StatusCodes.Status202Accepted, "Location", "/api/jobs/{jobId}");
         var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
-        jobs.MapGet("/{jobId}", GetJob).WithName("GetJob");
-        jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult");
+        jobs.MapGet("/{jobId}", GetJob).WithName("GetJob").WithSummary("A job's status and progress; someone else's job is 404.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{jobId}/result", GetResult).WithName("GetJobResult")
+            .WithSummary("The finished export: the user's profile, friends, reviews, activities and articles.")
+            .Produces<ExportDocument>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
         return app;
     }
 
@@ -34,6 +45,8 @@ public static class JobEndpoints
     /// <summary>Someone else's job answers exactly like a job that does not exist, so ids leak nothing.</summary>
     static async Task<Results<Ok<JobDetails>, ProblemHttpResult>> GetJob(string jobId, IGrainFactory grains, HttpContext http)
     {
+        if (!IssuedIds.IsWellFormed(jobId))
+            return NoSuchJob();
         var job = await grains.GetGrain<IJobGrain>(jobId).Get();
         if (job is null || job.OwnerId != http.Current().View.UserId)
             return NoSuchJob();
@@ -43,6 +56,8 @@ public static class JobEndpoints
 
     static async Task<IResult> GetResult(string jobId, IGrainFactory grains, HttpContext http)
     {
+        if (!IssuedIds.IsWellFormed(jobId))
+            return NoSuchJob();
         var result = await grains.GetGrain<IJobGrain>(jobId).GetResult();
         if (result.Outcome == JobResultOutcome.NotFound || result.OwnerId != http.Current().View.UserId)
             return NoSuchJob();

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Products;
 using OrleansScale.Api.Queue;
@@ -14,17 +14,41 @@ public static partial class ProductEndpoints
     public static IEndpointRouteBuilder MapProductsApi(this IEndpointRouteBuilder app)
     {
         var products = app.MapGroup("/api/products").WithTags("Products");
-        products.MapGet("/{id}", GetProduct).WithName("GetProduct");
-        products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork();
+        products.MapGet("/{id}", GetProduct).WithName("GetProduct")
+            .WithSummary("The product aggregate; 304 on a matching If-None-Match.")
+            .Produces<ProductDocument>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithResponseHeader(StatusCodes.Status200OK, "ETag", VersionTag);
+        products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
+            .WithSummary("Creates a product at version 1.")
+            .Produces<ProductDocument>(StatusCodes.Status201Created)
+            .WithResponseHeader(StatusCodes.Status201Created, "Location", "/api/products/{id}")
+            .WithResponseHeader(StatusCodes.Status201Created, "ETag", VersionTag);
         products.MapPut("/{id}", ReplaceProduct).WithName("ReplaceProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
-            .AddEndpointFilter<RetryTransientFailuresFilter>();
+            .AddEndpointFilter<RetryTransientFailuresFilter>()
+            .WithSummary("Replaces a product's details (not its reviews); with If-Match only at that version.")
+            .Produces<ProductDocument>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithResponseHeader(StatusCodes.Status200OK, "ETag", VersionTag);
         products.MapDelete("/{id}", DeleteProduct).WithName("DeleteProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
-            .AddEndpointFilter<RetryTransientFailuresFilter>();
+            .AddEndpointFilter<RetryTransientFailuresFilter>()
+            .WithSummary("Deletes a product; with If-Match only at that version.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         products.MapPost("/{id}/reviews", AddReview).WithName("AddReview").RequireAuthorization().CreatesBackgroundWork()
-            .SafeToRepeat().AddEndpointFilter<RetryTransientFailuresFilter>();
-        products.MapGet("/{id}/reviews", GetReviews).WithName("GetReviews").AddEndpointFilter<RetryTransientFailuresFilter>();
+            .SafeToRepeat().AddEndpointFilter<RetryTransientFailuresFilter>()
+            .WithSummary("Reviews a product; one review per user and product.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        products.MapGet("/{id}/reviews", GetReviews).WithName("GetReviews").AddEndpointFilter<RetryTransientFailuresFilter>()
+            .WithSummary("Every review of a product, newest first, in pages.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
+
+    const string VersionTag = "The aggregate's version, as \"7\"; send it back in If-Match or If-None-Match.";
 
     /// <summary>The hot path: the aggregate's ready JSON from the product grain's memory (or from this
     /// process's near cache, when it is enabled), written as is. Outside the group's retry filter (the
@@ -139,10 +163,7 @@ public static partial class ProductEndpoints
     static string NewProductId() => Guid.NewGuid().ToString("N");
 
     /// <summary>Ids are ours (32 hex digits): anything else is unknown without waking a grain for it.</summary>
-    static bool IsProductId(string id) => ProductId().IsMatch(id);
-
-    [GeneratedRegex("^[0-9a-f]{32}$")]
-    private static partial Regex ProductId();
+    static bool IsProductId(string id) => IssuedIds.IsWellFormed(id);
 }
 
 /// <summary>Strong ETags carry the aggregate's version: "7".</summary>

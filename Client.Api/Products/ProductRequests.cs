@@ -1,19 +1,35 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Products;
 
 namespace OrleansScale.Api.Products;
 
-public sealed record PriceRequest(string? Currency, decimal? Amount);
+// The attributes describe the rules for the OpenAPI document; ProductRules enforces them.
 
-public sealed record ProductRequest(string? Name, string? Description, string? Category,
-    IReadOnlyList<PriceRequest?>? Prices, IReadOnlyList<string?>? Pictures);
+public sealed record PriceRequest(
+    [property: Required, StringLength(3, MinimumLength = 3), RegularExpression("^[A-Z]{3}$")] string? Currency,
+    [property: Required, Range(0, ProductRules.MaxAmount), DecimalPlaces(ProductRules.AmountDecimals)] decimal? Amount);
 
-public sealed record ReviewRequest(int? Rating, string? Text);
+public sealed record ProductRequest(
+    [property: Required, StringLength(ProductLimits.MaxNameLength, MinimumLength = 1)] string? Name,
+    [property: StringLength(ProductLimits.MaxDescriptionLength)] string? Description,
+    [property: Required, StringLength(ProductLimits.MaxCategoryLength, MinimumLength = 1), RegularExpression(ProductRules.SlugRule)] string? Category,
+    [property: Required, Length(1, ProductLimits.MaxPrices)] IReadOnlyList<PriceRequest?>? Prices,
+    [property: MaxLength(ProductLimits.MaxPictures)] IReadOnlyList<string?>? Pictures);
+
+public sealed record ReviewRequest(
+    [property: Required, Range(1, 5)] int? Rating,
+    [property: Required, StringLength(ProductLimits.MaxReviewTextLength, MinimumLength = 1)] string? Text);
 
 /// <summary>The rules of the product contract, each failure named by its field's JSON path.</summary>
 public static partial class ProductRules
 {
+    public const int MaxAmount = 1_000_000_000;
+    public const int AmountDecimals = 2;
+    public const string SlugRule = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
     public static ValidationErrors Validate(ProductRequest request, out ProductDetails details)
     {
         var errors = new ValidationErrors()
@@ -45,10 +61,10 @@ public static partial class ProductRules
                 errors.Add($"prices[{i}].currency", "Each currency may appear once.");
             if (price.Amount is not { } amount)
                 errors.Add($"prices[{i}].amount", "The field is required.");
-            else if (amount is < 0 or > 1_000_000_000)
+            else if (amount is < 0 or > MaxAmount)
                 errors.Add($"prices[{i}].amount", "Must be from 0 to 1000000000.");
-            else if (decimal.Round(amount, 2) != amount)
-                errors.Add($"prices[{i}].amount", "At most 2 decimals.");
+            else if (decimal.Round(amount, AmountDecimals) != amount)
+                errors.Add($"prices[{i}].amount", $"At most {AmountDecimals} decimals.");
         }
 
         var pictures = request.Pictures ?? [];
@@ -84,7 +100,7 @@ public static partial class ProductRules
         return errors;
     }
 
-    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
+    [GeneratedRegex(SlugRule)]
     private static partial Regex Slug();
 }
 

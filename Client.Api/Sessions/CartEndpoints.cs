@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Admission;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Sessions;
 
 namespace OrleansScale.Api.Sessions;
@@ -11,13 +13,18 @@ public static class CartEndpoints
     public static RouteGroupBuilder MapCart(this RouteGroupBuilder current)
     {
         var cart = current.MapGroup("/cart").WithTags("Cart");
-        cart.MapGet("/", GetCart).WithName("GetCart");
-        cart.MapPut("/{productId}", SetLine).WithName("SetCartLine").AdmittedAsWrite();
-        cart.MapDelete("/{productId}", RemoveLine).WithName("RemoveCartLine").AdmittedAsWrite();
+        cart.MapGet("/", GetCart).WithName("GetCart").WithSummary("The session's cart.");
+        cart.MapPut("/{productId}", SetLine).WithName("SetCartLine").AdmittedAsWrite()
+            .WithSummary("Sets the quantity of a product in the cart.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        cart.MapDelete("/{productId}", RemoveLine).WithName("RemoveCartLine").AdmittedAsWrite()
+            .WithSummary("Removes a product from the cart; removing one that is not there changes nothing.");
         return current;
     }
 
-    public sealed record CartLineRequest(int? Quantity);
+    // The attributes describe the rules for the OpenAPI document; SetLine enforces them.
+    public sealed record CartLineRequest([property: Required, Range(CartLimits.MinQuantity, CartLimits.MaxQuantity)] int? Quantity);
 
     static async Task<Results<Ok<CartView>, ProblemHttpResult>> GetCart(HttpContext http, IGrainFactory grains) =>
         await grains.GetGrain<ISessionGrain>(http.Current().Token).GetCart() is { } cart ? TypedResults.Ok(cart) : SessionGone();

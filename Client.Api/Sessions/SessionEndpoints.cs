@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
 
@@ -10,15 +12,25 @@ public static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
         var sessions = app.MapGroup("/api/sessions").WithTags("Sessions");
-        sessions.MapPost("/", SignIn).WithName("SignIn");
+        sessions.MapPost("/", SignIn).WithName("SignIn")
+            .WithSummary("Signs in: answers the session token and sets it as the sid cookie.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithResponseHeader(StatusCodes.Status201Created, "Set-Cookie", "sid=<token>; path=/; samesite=lax; httponly (secure over https)")
+            .WithResponseHeader(StatusCodes.Status429TooManyRequests, "Retry-After", "Seconds until this user name may try again.");
         var current = sessions.MapGroup("/current").RequireAuthorization();
-        current.MapGet("/", GetCurrent).WithName("GetCurrentSession");
-        current.MapDelete("/", SignOut).WithName("SignOut");
+        current.MapGet("/", GetCurrent).WithName("GetCurrentSession").WithSummary("The signed-in user, the session's expiry and its cart.");
+        current.MapDelete("/", SignOut).WithName("SignOut").WithSummary("Signs out: the token is dead everywhere at once.");
         current.MapCart();
         return app;
     }
 
-    public sealed record SignInRequest(string? UserName, string? Password);
+    const int MaxCredentialLength = 200;
+
+    // The attributes describe the rules for the OpenAPI document; SignIn enforces them.
+    public sealed record SignInRequest(
+        [property: Required, StringLength(MaxCredentialLength, MinimumLength = 1)] string? UserName,
+        [property: Required, StringLength(MaxCredentialLength, MinimumLength = 1)] string? Password);
 
     public sealed record SessionCreated(string SessionId, string UserId, DateTimeOffset ExpiresAt);
 
@@ -28,8 +40,8 @@ public static class SessionEndpoints
         SignInRequest request, IGrainFactory grains, HttpContext http)
     {
         var errors = new ValidationErrors()
-            .RequireLength("userName", request.UserName, 1, 200)
-            .RequireLength("password", request.Password, 1, 200);
+            .RequireLength("userName", request.UserName, 1, MaxCredentialLength)
+            .RequireLength("password", request.Password, 1, MaxCredentialLength);
         if (!errors.IsValid)
             return errors.ToProblem();
 

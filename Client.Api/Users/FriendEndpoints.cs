@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Api.Sessions;
 using OrleansScale.Users;
 using OrleansScale.Api.Queue;
@@ -13,10 +14,19 @@ public static class FriendEndpoints
     public static IEndpointRouteBuilder MapFriendsApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Friends");
-        users.MapGet("/{id}", GetUser).WithName("GetUser");
-        users.MapGet("/{id}/friends", GetFriends).WithName("GetFriends");
-        users.MapPut("/{id}/friends/{friendId}", Befriend).WithName("Befriend").RequireAuthorization().CreatesBackgroundWork();
-        users.MapDelete("/{id}/friends/{friendId}", Unfriend).WithName("Unfriend").RequireAuthorization().CreatesBackgroundWork();
+        users.MapGet("/{id}", GetUser).WithName("GetUser").WithSummary("A user's profile and friend count.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/{id}/friends", GetFriends).WithName("GetFriends").WithSummary("A user's friends.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPut("/{id}/friends/{friendId}", Befriend).WithName("Befriend").RequireAuthorization().CreatesBackgroundWork()
+            .WithSummary("Befriends another user; the friendship is mutual. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapDelete("/{id}/friends/{friendId}", Unfriend).WithName("Unfriend").RequireAuthorization().CreatesBackgroundWork()
+            .WithSummary("Ends a friendship, for both. Only for the session's own user.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -26,6 +36,8 @@ public static class FriendEndpoints
 
     static async Task<Results<Ok<UserWithFriendCount>, ProblemHttpResult>> GetUser(string id, IGrainFactory grains)
     {
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var profile = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var count = grains.GetGrain<IFriendsGrain>(id).Count().AsTask();
         await Task.WhenAll(profile, count);
@@ -36,6 +48,8 @@ public static class FriendEndpoints
 
     static async Task<Results<Ok<FriendList>, ProblemHttpResult>> GetFriends(string id, IGrainFactory grains)
     {
+        if (!IssuedIds.IsWellFormed(id))
+            return UnknownUser();
         var owner = grains.GetGrain<IUserGrain>(id).GetProfile().AsTask();
         var ids = grains.GetGrain<IFriendsGrain>(id).FriendIds().AsTask();
         await Task.WhenAll(owner, ids);
@@ -60,6 +74,8 @@ public static class FriendEndpoints
         if (http.Current().View.UserId != id)
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
                 title: "You may change only your own friends.");
+        if (!IssuedIds.IsWellFormed(friendId))
+            return UnknownUser();
         return await change(friendId) switch
         {
             FriendshipOutcome.Done => TypedResults.NoContent(),

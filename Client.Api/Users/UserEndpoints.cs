@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Hosting;
+using OrleansScale.Api.Hosting.Document;
 using OrleansScale.Users;
 
 namespace OrleansScale.Api.Users;
@@ -10,11 +12,20 @@ public static partial class UserEndpoints
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users");
-        users.MapPost("/", Register).WithName("RegisterUser");
+        users.MapPost("/", Register).WithName("RegisterUser")
+            .WithSummary("Registers a user; the name is unique without regard to case.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithResponseHeader(StatusCodes.Status201Created, "Location", "/api/users/{id}");
         return app;
     }
 
-    public sealed record RegisterUserRequest(string? UserName, string? DisplayName, string? Password);
+    const string UserNameRule = "^[A-Za-z0-9._-]+$";
+
+    // The attributes describe the rules for the OpenAPI document; Register enforces them.
+    public sealed record RegisterUserRequest(
+        [property: Required, StringLength(UserLimits.MaxUserNameLength, MinimumLength = 3), RegularExpression(UserNameRule)] string? UserName,
+        [property: Required, StringLength(UserLimits.MaxDisplayNameLength, MinimumLength = 1)] string? DisplayName,
+        [property: Required, StringLength(UserLimits.MaxPasswordLength, MinimumLength = 8)] string? Password);
 
     public sealed record UserView(string Id, string UserName, string DisplayName);
 
@@ -38,6 +49,6 @@ public static partial class UserEndpoints
         return TypedResults.Created($"/api/users/{user.Id}", new UserView(user.Id, user.UserName, user.DisplayName));
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    [GeneratedRegex(UserNameRule)]
     private static partial Regex UserNamePattern();
 }
