@@ -18,6 +18,10 @@ public interface IProductCacheRegistryGrain : IGrainWithIntegerKey
     /// (created, replaced, reviewed or deleted). Completes when each has dropped its copy, or has been
     /// dropped and its last lease has run out, so that none of them serves the old version any longer.</summary>
     Task ProductChanging(string productId, long version);
+
+    /// <summary>Does nothing but activate the partition, so that a silo that starts can begin the wait of a new
+    /// activation (<see cref="ProductCacheLease.ServeFor"/>) before the first change needs the partition.</summary>
+    ValueTask Activate();
 }
 
 /// <summary>An API process's near cache, as the registry calls it.</summary>

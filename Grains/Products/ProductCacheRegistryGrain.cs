@@ -94,6 +94,8 @@ public sealed partial class ProductCacheRegistryGrain(
         await WaitUntil(waitUntil);
     }
 
+    public ValueTask Activate() => ValueTask.CompletedTask;
+
     static async Task<bool> Tell(IProductCacheObserver observer, string productId, long version)
     {
         try

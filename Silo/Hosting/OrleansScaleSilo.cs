@@ -98,6 +98,7 @@ public static class OrleansScaleSilo
         silo.Services.AddProductReviews(connectionString);
         silo.Services.AddOptions<ProductCacheRegistryOptions>().BindConfiguration(ProductCacheRegistryOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        silo.AddStartupTask<ProductCacheRegistryWarmUp>();
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(

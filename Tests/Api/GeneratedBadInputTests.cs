@@ -47,6 +47,9 @@ public sealed class GeneratedBadInputTests(ApiDocumentFixture fixture)
             article => article.GetProperty("status").GetString() == "rendered", TimeSpan.FromSeconds(20), "the article's page");
         var jobId = (await (await asUser.PostAsync($"/api/users/{user.UserId}/exports", null)).Content.ReadFromJsonAsync<JsonElement>())
             .GetProperty("jobId").GetString()!;
+        // The listing is filled by queued work: the state compared before and after must not include it arriving.
+        await Await.Until(() => api.Anonymous().GetFromJsonAsync<JsonElement>($"/api/products?category={category}"),
+            listing => listing.GetProperty("total").GetInt32() == 1, TimeSpan.FromSeconds(30), "the product's listing");
         var before = await State(api, user, productId, slug, category);
 
         string PathValue(string name, string template) => name switch
