@@ -259,8 +259,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Volatile.Write(ref lease.ServingUntil, 0);
-            Drop(partition, partitions);
+            // Once per lapse: while the lease is not live, nothing of the partition is stored again.
+            if (Interlocked.Exchange(ref lease.ServingUntil, 0) != 0)
+                Drop(partition, partitions);
             LogRenewFailed(e, partition);
             return 0;
         }
