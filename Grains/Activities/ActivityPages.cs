@@ -19,6 +19,9 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
         /// <summary>The live items stored in this page, in arrival order.</summary>
         public List<ActivityView> Items { get; } = [];
         public bool Dirty { get; set; }
+        /// <summary>Handed to a write: its row exists, or will once that write ends, even while
+        /// <see cref="Stored"/> does not say so yet.</summary>
+        public bool Submitted { get; set; }
     }
 
     readonly List<ActivityView> items = [];
@@ -212,7 +215,9 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
     void Retire(StoredPage page)
     {
         pages.Remove(page.Number);
-        if (page.Stored.RecordExists || page.Stored.ETag is not null)
+        // A page whose first write is still running has no ETag yet, but will have a row: it must be deleted
+        // too, or the row would stay behind for good (the feed takes deliveries while it writes).
+        if (page.Submitted || page.Stored.RecordExists || page.Stored.ETag is not null)
             retired.Add(page);
     }
 
@@ -228,7 +233,12 @@ sealed class ActivityPages(IGrainStorage storage, GrainId grain, string name, Ac
             Unpublished = p.Number == open ? [.. unpublished] : [],
         }).ToList();
         foreach (var page in changed)
+        {
             page.Dirty = false;
+            page.Submitted = true;
+        }
+        // Writes never overlap, so a page's earlier write has ended: one whose only write failed has no row.
+        retired.RemoveAll(page => !page.Stored.RecordExists && page.Stored.ETag is null);
         var deleting = retired.ToList();
         retired.Clear();
         var range = new ActivityPageIndex { First = pages.Count > 0 ? pages.Keys.First() : open, Open = open };

@@ -45,7 +45,7 @@ public sealed class BoundsFixture : ClusterFixture
 
 /// <summary>No stored document grows with history: each persisted state, driven with many events and
 /// worst-case inputs, stays within the bound its class declares and stops growing.</summary>
-public sealed class BoundedDocumentTests(BoundsFixture fixture) : IClassFixture<BoundsFixture>
+public sealed partial class BoundedDocumentTests(BoundsFixture fixture) : IClassFixture<BoundsFixture>
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
