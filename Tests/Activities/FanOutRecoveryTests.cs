@@ -1,3 +1,5 @@
+using Orleans.Core.Internal;
+using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
 using OrleansScale.Activities;
 using OrleansScale.Tests.Hosting;
@@ -25,6 +27,25 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     IGrainFactory Grains => fixture.Cluster.Client;
 
+    async Task SpreadOverSilos(IReadOnlyList<IAddressable> grains, IManagementGrain management)
+    {
+        var silos = fixture.Cluster.Silos.Select(s => s.SiloAddress).ToList();
+        for (var i = 0; i < grains.Count; i++)
+        {
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, silos[i % silos.Count]);
+            try
+            {
+                await grains[i].Cast<IGrainManagementExtension>().MigrateOnIdle();
+            }
+            finally
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
+        }
+        await Await.Until(() => Task.WhenAll(grains.Select(g => management.GetActivationAddress(g).AsTask())),
+            at => silos.All(silo => at.Any(silo.Equals)), Patience, "feeds on every silo");
+    }
+
     [Fact]
     public async Task An_activity_whose_fan_out_silo_dies_before_the_feeds_wrote_it_reaches_every_feed_once_through_the_queue()
     {
@@ -33,6 +54,9 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
         await TestUsers.Befriend(Grains, author, readers);
         var stream = Grains.GetGrain<IActivityStreamGrain>(author);
         var management = Grains.GetGrain<IManagementGrain>(0);
+        // Feeds on every silo, so that wherever a fan-out runs, some feed is beside it: placement alone once put
+        // all ten on one silo and every fan-out on the other, thirty posts in a row.
+        await SpreadOverSilos(readers.Select(r => (IAddressable)Grains.GetGrain<IActivityFeedGrain>(r)).ToList(), management);
 
         // Post until one activity's fan-out runs on a silo that also holds some of the readers' feeds, so that
         // killing it loses both the fan-out and unwritten feed items (each post's fan-out is placed anew).
