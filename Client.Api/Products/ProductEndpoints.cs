@@ -21,6 +21,7 @@ public static partial class ProductEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithResponseHeader(StatusCodes.Status200OK, "ETag", VersionTag);
         products.MapPost("/", CreateProduct).WithName("CreateProduct").RequireAuthorization(SessionAuthentication.AdminPolicy).CreatesBackgroundWork()
+            .AddEndpointFilter<RetryTransientFailuresFilter>()
             .WithSummary("Creates a product at version 1.")
             .Produces<ProductDocument>(StatusCodes.Status201Created)
             .WithResponseHeader(StatusCodes.Status201Created, "Location", "/api/products/{id}")

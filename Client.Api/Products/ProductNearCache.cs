@@ -33,6 +33,12 @@ public sealed class ProductNearCacheOptions
     /// must come well within that; one that takes longer only sends reads to the grains until the next.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:01")]
     public TimeSpan RenewEvery { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>With no product read for this long, the process stops renewing its leases and empties the
+    /// cache: renewals are two grain calls a second per partition, most of what an idle cluster would
+    /// otherwise spend. The next read asks the grain and starts the renewals again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PauseWhenIdleFor { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A copy of product aggregates in this API process (ProductCache:Enabled), so that a read of a cached
@@ -48,6 +54,8 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     public const string MeterName = "OrleansScale.Api.ProductCache";
 
     static readonly long ServeForMs = (long)ProductCacheLease.ServeFor.TotalMilliseconds;
+    // A read notes its time only when the last note is older than this, so busy reads write nothing shared.
+    const long NoteReadEveryMs = 100;
 
     readonly IClusterClient cluster;
     readonly ProductNearCacheOptions options;
@@ -55,6 +63,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     readonly Lock gate = new();
     readonly long maxAgeMs;
+    readonly long pauseWhenIdleMs;
+    long lastReadAt = long.MinValue / 2; // Environment.TickCount64 of a recent read
+    TaskCompletionSource? resume;        // set while the renewals are paused; the next read completes it
     long generation;   // bumped by every drop; a fetch stores only if it did not move meanwhile
     long bytes;
     long hits, misses;
@@ -78,6 +89,7 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         this.options = options.Value;
         this.logger = logger;
         maxAgeMs = (long)this.options.MaxAge.TotalMilliseconds;
+        pauseWhenIdleMs = (long)this.options.PauseWhenIdleFor.TotalMilliseconds;
         var meter = meters.Create(MeterName);
         meter.CreateObservableCounter("orleansscale.product_cache.hits", () => Volatile.Read(ref hits), "{read}",
             "Product reads answered from the API's near cache");
@@ -92,6 +104,9 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     public long Hits => Volatile.Read(ref hits);
     public long Misses => Volatile.Read(ref misses);
 
+    /// <summary>Whether the lease renewals are paused because no product was read for a while.</summary>
+    public bool Paused => Volatile.Read(ref resume) is not null;
+
     int LivePartitions()
     {
         var now = Environment.TickCount64;
@@ -104,6 +119,8 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     public ValueTask<ProductCopy?> Get(string productId)
     {
         var now = Environment.TickCount64;
+        if (now - Volatile.Read(ref lastReadAt) >= NoteReadEveryMs)
+            NoteRead(now);
         if (LeaseOf(productId) is { } lease && lease.Live(now)
             && entries.TryGetValue(productId, out var entry) && now - entry.StoredAt < maxAgeMs)
         {
@@ -113,6 +130,16 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         Interlocked.Increment(ref misses);
         return Fetch(productId);
     }
+
+    void NoteRead(long now)
+    {
+        // A full fence before reading resume, matched by the one in PauseWhileIdle, so that a read either
+        // wakes the paused renewals or is seen by the pause's second look.
+        Interlocked.Exchange(ref lastReadAt, now);
+        Volatile.Read(ref resume)?.TrySetResult();
+    }
+
+    bool Idle(long now) => now - Volatile.Read(ref lastReadAt) >= pauseWhenIdleMs;
 
     Lease? LeaseOf(string productId)
     {
@@ -195,6 +222,11 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (Idle(Environment.TickCount64))
+                {
+                    await PauseWhileIdle(stoppingToken);
+                    continue;
+                }
                 await RenewAll(self);
                 SweepExpired();
                 await Task.Delay(options.RenewEvery, stoppingToken);
@@ -208,6 +240,31 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
             foreach (var lease in Volatile.Read(ref leases))
                 Volatile.Write(ref lease.ServingUntil, 0);
             cluster.DeleteObjectReference<IProductCacheObserver>(self);
+        }
+    }
+
+    /// <summary>Waits for the next product read. The leases lapse meanwhile, and the registry forgets this
+    /// process after <see cref="ProductCacheLease.Expiry"/>; the entries could not be served again before a
+    /// renewal that may well say so, so they go now.</summary>
+    async Task PauseWhileIdle(CancellationToken stoppingToken)
+    {
+        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref resume, wake);
+        try
+        {
+            if (!Idle(Environment.TickCount64))
+                return; // a read came in between the two looks
+            LogPaused(options.PauseWhenIdleFor);
+            var current = Volatile.Read(ref leases);
+            foreach (var lease in current)
+                lease.Epoch = Guid.Empty; // the next renewal starts afresh, without a "dropped" warning
+            Drop(partition: null, current.Length);
+            await wake.Task.WaitAsync(stoppingToken);
+            LogResumed();
+        }
+        finally
+        {
+            Volatile.Write(ref resume, null);
         }
     }
 
@@ -284,6 +341,12 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retrying the read of product {ProductId} once after a transient cluster failure ({Failure})")]
     partial void LogRetrying(string productId, string failure);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Product near cache idle: no product read for {Idle}; lease renewals paused and the cache emptied until the next read")]
+    partial void LogPaused(TimeSpan idle);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Product near cache renewing its leases again: products are being read")]
+    partial void LogResumed();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Product near cache emptied partition {Partition} and subscribed again: {Reason}")]
     partial void LogResubscribed(int partition, string reason);

@@ -21,6 +21,7 @@ public class ClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
     public ApiFactory ApiA { get; private set; } = null!;
     public ApiFactory ApiB { get; private set; } = null!;
+    Dictionary<string, string?> apiSettings = [];
 
     /// <summary>Extra configuration for silos and APIs of this fixture.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
@@ -59,11 +60,23 @@ public class ClusterFixture : IAsyncLifetime
         settings["Orleans:ServiceId"] = Cluster.Options.ServiceId;
         settings["Admin:UserName"] = AdminUserName;
         settings["Admin:Password"] = AdminPassword;
+        apiSettings = settings;
         ApiA = new ApiFactory(settings);
         ApiB = new ApiFactory(settings);
         // Starting the hosts connects them and ensures the administrator exists.
         _ = ApiA.Server;
         _ = ApiB.Server;
+    }
+
+    /// <summary>One more API process of this cluster, with some settings of its own; the caller disposes it.</summary>
+    public ApiFactory NewApi(params (string Key, string? Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(apiSettings);
+        foreach (var (key, value) in overrides)
+            settings[key] = value;
+        var api = new ApiFactory(settings);
+        _ = api.Server;
+        return api;
     }
 
     public virtual async Task DisposeAsync()

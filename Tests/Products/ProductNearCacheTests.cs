@@ -32,6 +32,10 @@ public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCa
 {
     static TaskCompletionSource? registryHeld;
     static TaskCompletionSource? deliveriesHeld;
+    static int announcementsHeld;
+
+    /// <summary>How many announcements a registry has held since the cluster started.</summary>
+    public static int AnnouncementsHeld => Volatile.Read(ref announcementsHeld);
 
     public static IDisposable HoldAnnouncements() => Arm(ref registryHeld);
     public static IDisposable HoldDeliveries() => Arm(ref deliveriesHeld);
@@ -47,7 +51,10 @@ public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCa
     {
         if (registryHeld is { } hold && context.InterfaceMethod?.Name == nameof(IProductCacheRegistryGrain.ProductChanging)
             && context.InterfaceMethod.DeclaringType == typeof(IProductCacheRegistryGrain))
+        {
+            Interlocked.Increment(ref announcementsHeld);
             await hold.Task;
+        }
         await context.Invoke();
     }
 
@@ -103,6 +110,28 @@ public sealed class ProductNearCacheTests(ProductNearCacheFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task A_create_the_registry_does_not_confirm_is_sent_again_once_and_then_succeeds()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        Task<HttpResponseMessage> create;
+        using (NearCacheFaults.HoldAnnouncements())
+        {
+            var heldBefore = NearCacheFaults.AnnouncementsHeld;
+            create = admin.PostAsJsonAsync("/api/products", ProductApi.Body("Retried"));
+            // The first attempt is refused unchanged after the grain's wait; the second announces again.
+            await Await.Until(() => Task.FromResult(NearCacheFaults.AnnouncementsHeld), held => held >= heldBefore + 2,
+                Patience, "the create's second announcement");
+        }
+
+        var created = await create;
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        var product = await Read(admin, JsonDocument.Parse(body).RootElement.Id());
+        Assert.Equal(1, product.GetProperty("version").GetInt64());
+        Assert.Equal("Retried", product.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task A_clone_that_does_not_take_an_announcement_serves_the_change_once_it_is_acknowledged()
     {
         using var admin = await fixture.ApiA.Admin();
@@ -137,6 +166,28 @@ public sealed class ProductNearCacheTests(ProductNearCacheFixture fixture) : ICl
             Assert.Equal(1, (await Read(reader, id)).GetProperty("version").GetInt64());
         Assert.Equal(hits + 20, cache.Hits);
         Assert.Equal(misses, cache.Misses);
+    }
+
+    [Fact]
+    public async Task An_idle_clone_stops_renewing_and_its_first_read_after_a_change_serves_the_change()
+    {
+        await using var idleApi = fixture.NewApi(("ProductCache:PauseWhenIdleFor", "00:00:01"));
+        var cache = NearCache(idleApi);
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Before"))).Id();
+        using var reader = idleApi.Anonymous();
+        await AwaitCached(idleApi, reader, id);
+
+        // No product read for a second: the renewals stop and the copies go.
+        await Await.Until(() => Task.FromResult(cache.Paused), paused => paused, Patience, "the renewals paused");
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")))).StatusCode);
+        var misses = cache.Misses;
+        Assert.Equal("After", (await Read(reader, id)).GetProperty("name").GetString());
+        Assert.Equal(misses + 1, cache.Misses);
+
+        // That read woke the renewals: the product is served from the copy again.
+        await AwaitCached(idleApi, reader, id);
+        Assert.False(cache.Paused);
     }
 
     [Fact]
