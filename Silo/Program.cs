@@ -13,12 +13,15 @@ static class Program
             return await MigrateCommand.Run(args);
         if (DeadLetterCommand.IsRequested(args))
             return await DeadLetterCommand.Run(args);
+        if (WaitForSchemaCommand.IsRequested(args))
+            return await WaitForSchemaCommand.Run(args);
 
         var builder = Host.CreateApplicationBuilder(args);
         builder.AddSiloLogging();
         builder.UseOrleans(silo => silo
             .UseConfiguredEndpoints(builder.Configuration)
-            .AddOrleansScale(builder.Configuration));
+            .AddOrleansScale(builder.Configuration)
+            .UseKubernetesHostingInPods(builder.Configuration));
 
         await builder.Build().RunAsync();
         return 0;

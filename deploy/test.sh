@@ -30,6 +30,28 @@ fi
 # The tests need this server; without it they fail rather than skip.
 export ORLEANSSCALE_PG_BIN="${PG_BIN:-}"
 
+# The deployment files, before the tests so the last line stays the tests' count: the Kubernetes manifests
+# against the API's schemas (always; a second or so), and the two image archives (deploy/images.sh, a few
+# minutes) in a full run, not in a run narrowed by arguments; ORLEANSSCALE_IMAGES=1 or 0 says so explicitly.
+deploy_failed=0
+say "Validating the Kubernetes manifests (log: $LOGS/validate-manifests.log)"
+if ! "$ROOT/deploy/validate-manifests.sh" >"$LOGS/validate-manifests.log" 2>&1; then
+  grep -v '^ok ' "$LOGS/validate-manifests.log" | tail -30 >&2
+  warn "the Kubernetes manifests are not valid"
+  deploy_failed=$((deploy_failed + 1))
+fi
+images=${ORLEANSSCALE_IMAGES:-$([ $# -eq 0 ] && echo 1 || echo 0)}
+if [ "$images" = 1 ]; then
+  say "Building the container images (log: $LOGS/images.log)"
+  if "$ROOT/deploy/images.sh" --out "$DATA/test-images" >"$LOGS/images.log" 2>&1; then
+    tail -2 "$LOGS/images.log"
+  else
+    tail -30 "$LOGS/images.log" >&2
+    warn "the container images could not be built"
+    deploy_failed=$((deploy_failed + 1))
+  fi
+fi
+
 rm -rf "$RESULTS"
 say "Running the tests"
 set +e
@@ -40,7 +62,7 @@ set -e
 
 trx="$RESULTS/results.trx"
 if [ ! -f "$trx" ]; then
-  echo "tests: 0 passed, 1 failed"
+  echo "tests: 0 passed, $((1 + deploy_failed)) failed"
   die "the test run produced no results (exit $status)"
 fi
 count() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
@@ -60,7 +82,7 @@ report_failures() {
   ' "$trx" | head -n 80
 }
 report_failures
-passed=$(count passed); failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+passed=$(count passed); failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) + deploy_failed ))
 skipped=$(count notExecuted)
 line="tests: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -8,6 +8,12 @@ namespace OrleansScale.Api.Hosting;
 
 public static class ApiDefaults
 {
+    /// <summary>Answers while the process serves HTTP at all: the liveness probe (deploy/kubernetes/api.yaml).</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>Answers healthy only while this process reaches the cluster and Postgres: the readiness probe.</summary>
+    public const string ReadyPath = "/health/ready";
+
     /// <summary>Problem details for every error, strict JSON, the body limit, health checks and metrics.</summary>
     public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)
     {
@@ -54,8 +60,8 @@ public static class ApiDefaults
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks(LivePath, new() { Predicate = _ => false });
+        app.MapHealthChecks(ReadyPath, new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

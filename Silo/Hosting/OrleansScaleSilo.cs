@@ -121,10 +121,22 @@ public static class OrleansScaleSilo
     public static ISiloBuilder UseConfiguredEndpoints(this ISiloBuilder silo, IConfiguration configuration)
     {
         var endpoint = configuration.GetSection(SiloEndpointOptions.Section).Get<SiloEndpointOptions>() ?? new();
-        silo.ConfigureEndpoints(IPAddress.Parse(endpoint.AdvertisedIp), endpoint.SiloPort, endpoint.GatewayPort,
+        silo.ConfigureEndpoints(AdvertisedAddress(endpoint.AdvertisedIp), endpoint.SiloPort, endpoint.GatewayPort,
             endpoint.ListenOnAnyHostAddress);
         silo.Configure<SiloOptions>(o => o.SiloName = endpoint.Name ?? $"silo-{endpoint.SiloPort}");
         silo.Configure<ClusterOptions>(configuration.GetSection("Orleans"));
         return silo;
+    }
+
+    /// <summary>"Silo:AdvertisedIp" as an address, or, when it is a host name (a compose service's, say), the
+    /// address it resolves to at start, IPv4 first.</summary>
+    public static IPAddress AdvertisedAddress(string ipOrHostName)
+    {
+        if (IPAddress.TryParse(ipOrHostName, out var address))
+            return address;
+        var addresses = Dns.GetHostAddresses(ipOrHostName);
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException($"Silo:AdvertisedIp: the host name {ipOrHostName} resolves to no address.");
     }
 }

@@ -7,7 +7,8 @@ public sealed class SiloEndpointOptions
 {
     public const string Section = "Silo";
 
-    /// <summary>The address other silos and clients use to reach this one.</summary>
+    /// <summary>The address other silos and clients use to reach this one: an IP address, or a host name that
+    /// is resolved once at start (in a container, the name other containers know it by).</summary>
     [Required]
     public string AdvertisedIp { get; set; } = "127.0.0.1";
 

@@ -110,6 +110,19 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
         }
     }
 
+    /// <summary>The shipped scripts the database has not recorded as applied, by name; all of them when it has
+    /// no <c>schema_version</c> table yet. Reads only: it takes no lock and changes nothing.</summary>
+    public static async Task<IReadOnlyList<string>> Missing(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection);
+        var applied = await exists.ExecuteScalarAsync(cancellationToken) is true
+            ? await AppliedVersions(connection, cancellationToken)
+            : [];
+        return [.. ShippedScripts().Where(s => !applied.ContainsKey(s.Version)).Select(s => s.Name)];
+    }
+
     static async Task<Dictionary<int, string>> AppliedVersions(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT version, checksum FROM schema_version", connection);
