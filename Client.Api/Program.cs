@@ -14,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddOrleansScaleClient();      // Orleans client, clustering in Postgres
 builder.AddSharedListenPort();        // opt-in SO_REUSEPORT, so a new API process can take over a port without a gap
 builder.AddApiDefaults();             // problem details, limits, health, metrics
+builder.AddTracing();                 // OpenTelemetry traces over OTLP, only when an endpoint is configured
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password

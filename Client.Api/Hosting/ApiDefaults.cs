@@ -37,7 +37,9 @@ public static class ApiDefaults
         // Bad bodies throw, so the exception handler can name the offending field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-        services.AddProblemDetails();
+        // Every problem names the request's trace, so a client's report leads to its spans and log lines.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = problem =>
+            problem.ProblemDetails.Extensions["traceId"] = Tracing.TraceIdOf(problem.HttpContext));
         services.AddExceptionHandler<ApiExceptionHandler>();
 
         services.AddHealthChecks()

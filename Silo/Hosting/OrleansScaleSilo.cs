@@ -24,7 +24,8 @@ public static class OrleansScaleSilo
     public const int DirectoryCacheSize = 100_000;
 
     /// <summary>Everything a silo of this cluster runs: clustering, storage, streams and reminders in Postgres,
-    /// fast failure detection, the opt-in rebalancer, the dashboard collector and the grains' options.
+    /// fast failure detection, the opt-in rebalancer, the dashboard collector, tracing when it is configured and
+    /// the grains' options.
     /// Endpoints and cluster identity are the host's business (see <see cref="UseConfiguredEndpoints"/>).</summary>
     public static ISiloBuilder AddOrleansScale(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -90,6 +91,7 @@ public static class OrleansScaleSilo
         if (configuration.GetValue("Dashboard:Enabled", true))
             silo.AddDashboard();
         silo.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
+        silo.AddTracing(configuration);
 
         silo.Services.AddDatabaseExceptionSerialization();
         silo.Services.AddKeyedSingleton(GrainClock.Key, TimeProvider.System);

@@ -8,7 +8,7 @@ namespace OrleansScale.Tests.Hosting;
 
 /// <summary>A real cluster for one test class: its own Postgres database with the schema, two silos
 /// clustering through the ADO.NET membership table (not the test membership), and two API processes
-/// (A and B) as clones connected to it.</summary>
+/// (A and B) as clones connected to it (one of each where <see cref="OneOfEach"/>).</summary>
 public class ClusterFixture : IAsyncLifetime
 {
     public const string AdminUserName = "admin";
@@ -28,6 +28,13 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>More silo or client configurators for this fixture's cluster.</summary>
     protected virtual void ConfigureCluster(TestClusterBuilder builder) { }
+
+    /// <summary>More services for this fixture's API processes.</summary>
+    protected virtual void ConfigureApi(IServiceCollection services) { }
+
+    /// <summary>One silo and one API process started instead of two of each (<see cref="ApiB"/> then starts on
+    /// first use), for a fixture whose tests need no second one: each costs a few seconds of every test run.</summary>
+    protected virtual bool OneOfEach => false;
 
     protected virtual string Purpose => GetType().Name.Replace("Fixture", "");
 
@@ -53,19 +60,23 @@ public class ClusterFixture : IAsyncLifetime
         ConfigureCluster(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        await Cluster.StartAdditionalSiloAsync();
-        await Cluster.WaitForLivenessToStabilizeAsync();
+        if (!OneOfEach)
+        {
+            await Cluster.StartAdditionalSiloAsync();
+            await Cluster.WaitForLivenessToStabilizeAsync();
+        }
 
         settings["Orleans:ClusterId"] = Cluster.Options.ClusterId;
         settings["Orleans:ServiceId"] = Cluster.Options.ServiceId;
         settings["Admin:UserName"] = AdminUserName;
         settings["Admin:Password"] = AdminPassword;
         apiSettings = settings;
-        ApiA = new ApiFactory(settings);
-        ApiB = new ApiFactory(settings);
+        ApiA = new ApiFactory(settings, ConfigureApi);
+        ApiB = new ApiFactory(settings, ConfigureApi);
         // Starting the hosts connects them and ensures the administrator exists.
         _ = ApiA.Server;
-        _ = ApiB.Server;
+        if (!OneOfEach)
+            _ = ApiB.Server;
     }
 
     /// <summary>One more API process of this cluster, with some settings of its own; the caller disposes it.</summary>
@@ -74,7 +85,7 @@ public class ClusterFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>(apiSettings);
         foreach (var (key, value) in overrides)
             settings[key] = value;
-        var api = new ApiFactory(settings);
+        var api = new ApiFactory(settings, ConfigureApi);
         _ = api.Server;
         return api;
     }

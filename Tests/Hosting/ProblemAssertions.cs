@@ -5,7 +5,7 @@ namespace OrleansScale.Tests.Hosting;
 
 public static class ProblemAssertions
 {
-    /// <summary>Asserts an RFC 9457 problem with the status, and returns its JSON.</summary>
+    /// <summary>Asserts an RFC 9457 problem with the status and the request's trace id, and returns its JSON.</summary>
     public static async Task<JsonElement> AssertProblem(this HttpResponseMessage response, HttpStatusCode status)
     {
         var text = await response.Content.ReadAsStringAsync();
@@ -14,6 +14,8 @@ public static class ProblemAssertions
         var problem = JsonDocument.Parse(text).RootElement;
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        // The request's W3C trace id, whether or not tracing is on (TracingTests match it to the exported spans).
+        Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("traceId").GetString());
         Assert.DoesNotContain("Exception", text);
         Assert.DoesNotContain("   at ", text);
         return problem;
