@@ -25,6 +25,9 @@ builder.AddApiDocument();             // the OpenAPI document of every route
 
 var app = builder.Build();
 app.UseApiDefaults();
+app.UseWriteRefusal();                // writes that would find the line full are refused before their session is looked up
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseReadLatency();                 // what the write admission watches
 var api = app.MapGroup("").AddEndpointFilter<RetryTransientFailuresFilter>();
 api.MapUsersApi();

@@ -78,6 +78,22 @@ public sealed class AdjustableConcurrencyLimit(int limit)
         }
     }
 
+    /// <summary>Whether <see cref="Enter"/> would refuse at once now: the limit is reached and
+    /// <paramref name="maxWaiting"/> others already wait (or none may wait). Counts as the limit holding something
+    /// back, as that refusal would.</summary>
+    public bool WouldRefuseAtOnce(int maxWaiting, TimeSpan maxWait)
+    {
+        lock (gate)
+        {
+            if (waiters.Count == 0 && running < limit)
+                return false;
+            if (waiters.Count < maxWaiting && maxWait > TimeSpan.Zero)
+                return false;
+            wasFull = true;
+            return true;
+        }
+    }
+
     /// <summary>Whether anyone found the limit full since the last call: whether the limit held anything back.</summary>
     public bool TakeWasFull()
     {

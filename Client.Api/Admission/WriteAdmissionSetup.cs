@@ -44,10 +44,27 @@ public static class WriteAdmissionSetup
         return app;
     }
 
+    /// <summary>Refuses a write that would find the waiting line full before authentication, so that a refusal
+    /// costs no session lookup (<see cref="WriteAdmission.RefusedAtOnce"/>); goes before UseAuthentication.</summary>
+    public static WebApplication UseWriteRefusal(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            // Resolved on the first write only: see AddWriteAdmission.
+            if (http.GetEndpoint()?.Metadata.GetMetadata<AdmittedWriteMetadata>() is null
+                || !await http.RequestServices.GetRequiredService<WriteAdmission>().RefusedAtOnce(http))
+                await next(http);
+        });
+        return app;
+    }
+
     /// <summary>Marks a route that changes state: it waits its turn among the writes of this server, or is
     /// refused when too many are running and waiting.</summary>
     public static RouteHandlerBuilder AdmittedAsWrite(this RouteHandlerBuilder route) =>
         // The one instance of the server: AddEndpointFilter<T> would make one per route, each with its own limit.
-        route.AddEndpointFilter((context, next) =>
+        route.WithMetadata(new AdmittedWriteMetadata()).AddEndpointFilter((context, next) =>
             context.HttpContext.RequestServices.GetRequiredService<WriteAdmission>().InvokeAsync(context, next));
+
+    /// <summary>Marks a route <see cref="AdmittedAsWrite"/>, for <see cref="UseWriteRefusal"/>.</summary>
+    sealed class AdmittedWriteMetadata;
 }

@@ -53,14 +53,14 @@ public static class ApiDefaults
         return builder;
     }
 
-    /// <summary>The middleware in the order it must run, and the operational endpoints.</summary>
+    /// <summary>The middleware every request passes first (problem answers, the body limit), and the
+    /// operational endpoints. Authentication comes after it, and after what must run before a session is
+    /// looked up (Program.cs).</summary>
     public static WebApplication UseApiDefaults(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
-        app.UseAuthentication();
-        app.UseAuthorization();
 
         app.MapHealthChecks(LivePath, new() { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new() { Predicate = check => check.Tags.Contains("ready") });

@@ -51,6 +51,11 @@ public sealed class WriteAdmissionEndToEndTests(OneWriteAtATimeFixture fixture) 
             await Await.Until(() => reader.GetStringAsync("/metrics"), m => m.Contains("orleansscale_writes_refused_total"),
                 Patience, "the refusal counted on /metrics");
 
+            // Refused before its session is looked up: a token that names no session gets the same 503.
+            using var stranger = fixture.ApiA.WithToken("names-no-session");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable,
+                (await stranger.PostAsJsonAsync("/api/products", ProductApi.Body("Refused unread"))).StatusCode);
+
             Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync($"/api/products/{other}")).StatusCode);
             Assert.False(held.IsCompleted);
         }
@@ -60,6 +65,9 @@ public sealed class WriteAdmissionEndToEndTests(OneWriteAtATimeFixture fixture) 
         }
 
         Assert.Equal(HttpStatusCode.OK, (await held).StatusCode);
+        using (var stranger = fixture.ApiA.WithToken("names-no-session"))
+            Assert.Equal(HttpStatusCode.Unauthorized,
+                (await stranger.PostAsJsonAsync("/api/products", ProductApi.Body("Not signed in"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/products", ProductApi.Body("After the wait"))).StatusCode);
         var replaced = await reader.GetFromJsonAsync<JsonElement>($"/api/products/{slow}");
         Assert.Equal("Replaced while another waits", replaced.GetProperty("name").GetString());

@@ -90,5 +90,25 @@ public sealed class WriteAdmissionTests : IDisposable
         Assert.Equal("next", await Write(admission, Task.FromResult<object?>("next")).Answer);
     }
 
+    [Fact]
+    public async Task A_write_is_refused_at_once_only_when_it_would_find_the_waiting_line_full()
+    {
+        var limit = new AdjustableConcurrencyLimit(1);
+        var wait = TimeSpan.FromMinutes(1);
+        Assert.False(limit.WouldRefuseAtOnce(maxWaiting: 1, wait));
+        Assert.True(await limit.Enter(1, wait, CancellationToken.None));
+        Assert.False(limit.TakeWasFull());
+        Assert.False(limit.WouldRefuseAtOnce(maxWaiting: 1, wait)); // it may still wait its turn
+        Assert.True(limit.WouldRefuseAtOnce(maxWaiting: 1, TimeSpan.Zero)); // none may wait
+        var waiting = limit.Enter(1, wait, CancellationToken.None);
+        Assert.True(limit.WouldRefuseAtOnce(maxWaiting: 1, wait));
+        Assert.True(limit.TakeWasFull());
+
+        limit.Exit();
+        Assert.True(await waiting);
+        Assert.False(limit.WouldRefuseAtOnce(maxWaiting: 1, wait));
+        limit.Exit();
+    }
+
     public void Dispose() => services.Dispose();
 }
