@@ -7,8 +7,9 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Starts the session for a user; durable when the task completes.</summary>
     Task<SessionView> Open(SessionUser user);
 
-    /// <summary>The session if it is open and not expired, sliding its expiry; null otherwise.
-    /// Served from memory.</summary>
+    /// <summary>The session if it is open and not expired, sliding its expiry, with its cart; null otherwise.
+    /// Served from memory. Every signed-in request makes this call first, so a request that reads the cart
+    /// needs no second one.</summary>
     ValueTask<SessionView?> Touch();
 
     /// <summary>Ends the session everywhere; durable when the task completes. Idempotent.</summary>
@@ -37,4 +38,6 @@ public sealed record SessionView(
     [property: Id(1)] string UserName,
     [property: Id(2)] bool IsAdmin,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] DateTimeOffset ExpiresAt);
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    // Null from a silo of a version before the cart was part of the view (during a roll): ask GetCart then.
+    [property: Id(5)] CartView? Cart = null);

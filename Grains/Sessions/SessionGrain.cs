@@ -106,7 +106,9 @@ public sealed class SessionGrain(
     // Touch (which every authenticated request makes first) closes an expired session.
     bool IsOpen => state.State.User is not null && clock.GetUtcNow() < state.State.ExpiresAt;
 
-    CartView Cart() => new(state.State.Cart.ToList());
+    CartView Cart() => CartOf(state.State);
+
+    static CartView CartOf(SessionState s) => new(s.Cart.ToList());
 
     async Task Persist()
     {
@@ -126,7 +128,7 @@ public sealed class SessionGrain(
     }
 
     static SessionView View(SessionState s) =>
-        new(s.User!.UserId, s.User.UserName, s.User.IsAdmin, s.CreatedAt, s.ExpiresAt);
+        new(s.User!.UserId, s.User.UserName, s.User.IsAdmin, s.CreatedAt, s.ExpiresAt, CartOf(s));
 }
 
 /// <summary>A session (state "session"): who is signed in (user id, a user name of at most

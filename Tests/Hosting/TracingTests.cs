@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using Orleans.TestingHost;
@@ -138,6 +139,27 @@ public sealed class TracingTests(TracingFixture fixture) : IClassFixture<Tracing
     }
 
     /// <summary>The API's span of the request, once it has ended (just after the answer was sent).</summary>
+    [Fact]
+    public async Task A_signed_in_cart_read_asks_the_session_grain_once()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var product = (await admin.CreateProduct(ProductApi.Body("In a cart"))).Id();
+        var user = await fixture.ApiA.SignUpAndIn();
+        using var shopper = fixture.ApiA.WithToken(user.Token);
+        Assert.Equal(HttpStatusCode.OK,
+            (await shopper.PutAsJsonAsync($"/api/sessions/current/cart/{product}", new { quantity = 2 })).StatusCode);
+
+        var cart = await shopper.GetFromJsonAsync<JsonElement>("/api/sessions/current/cart");
+        Assert.Equal(2, cart.GetProperty("items")[0].GetProperty("quantity").GetInt32());
+
+        // Authentication's Touch brings the cart along: the read makes no second call.
+        var request = await ServerSpan("GET", "/api/sessions/current/cart");
+        var trace = TracingFixture.Spans.OfTrace(request.TraceId);
+        var calls = trace.Where(s => s.Kind == ActivityKind.Client && s.DisplayName.Contains("ISessionGrain/", StringComparison.Ordinal)).ToList();
+        Assert.True(calls.Count == 1 && calls[0].DisplayName.EndsWith("ISessionGrain/Touch", StringComparison.Ordinal),
+            RecordedSpans.Describe(trace));
+    }
+
     static async Task<Activity> ServerSpan(string method, string path) => (await Await.Until(
         () => Task.FromResult(TracingFixture.Spans.All().SingleOrDefault(s =>
             s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
