@@ -27,9 +27,11 @@ public static class CartEndpoints
     public sealed record CartLineRequest([property: Required, Range(CartLimits.MinQuantity, CartLimits.MaxQuantity)] int? Quantity);
 
     // Authentication has just read the session, cart included: no second grain call.
-    static async Task<Results<Ok<CartView>, ProblemHttpResult>> GetCart(HttpContext http, IGrainFactory grains) =>
-        (http.Current().View.Cart ?? await grains.GetGrain<ISessionGrain>(http.Current().Token).GetCart()) is { } cart
-            ? TypedResults.Ok(cart) : SessionGone();
+    static async Task<Results<Ok<CartView>, ProblemHttpResult>> GetCart(HttpContext http, IGrainFactory grains)
+    {
+        var (token, session) = http.Current();
+        return (session.Cart ?? await grains.GetGrain<ISessionGrain>(token).GetCart()) is { } cart ? TypedResults.Ok(cart) : SessionGone();
+    }
 
     static async Task<Results<Ok<CartView>, ValidationProblem, ProblemHttpResult>> SetLine(
         string productId, CartLineRequest request, HttpContext http, IGrainFactory grains)

@@ -138,7 +138,6 @@ public sealed class TracingTests(TracingFixture fixture) : IClassFixture<Tracing
         Assert.Equal((int)status, Convert.ToInt32(request.GetTagItem("http.response.status_code")));
     }
 
-    /// <summary>The API's span of the request, once it has ended (just after the answer was sent).</summary>
     [Fact]
     public async Task A_signed_in_cart_read_asks_the_session_grain_once()
     {
@@ -160,6 +159,7 @@ public sealed class TracingTests(TracingFixture fixture) : IClassFixture<Tracing
             RecordedSpans.Describe(trace));
     }
 
+    /// <summary>The API's span of the request, once it has ended (just after the answer was sent).</summary>
     static async Task<Activity> ServerSpan(string method, string path) => (await Await.Until(
         () => Task.FromResult(TracingFixture.Spans.All().SingleOrDefault(s =>
             s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
