@@ -41,13 +41,13 @@ public sealed class AdjustableConcurrencyLimit(int limit)
         LinkedListNode<TaskCompletionSource<bool>> node;
         lock (gate)
         {
-            if (waiters.Count == 0 && running < limit)
+            if (HasRoom)
             {
                 running++;
                 return true;
             }
             wasFull = true;
-            if (waiters.Count >= maxWaiting || maxWait <= TimeSpan.Zero)
+            if (LineFull(maxWaiting, maxWait))
                 return false;
             admitted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             node = waiters.AddLast(admitted);
@@ -85,14 +85,16 @@ public sealed class AdjustableConcurrencyLimit(int limit)
     {
         lock (gate)
         {
-            if (waiters.Count == 0 && running < limit)
-                return false;
-            if (waiters.Count < maxWaiting && maxWait > TimeSpan.Zero)
+            if (HasRoom || !LineFull(maxWaiting, maxWait))
                 return false;
             wasFull = true;
             return true;
         }
     }
+
+    // Under the gate, both.
+    bool HasRoom => waiters.Count == 0 && running < limit;
+    bool LineFull(int maxWaiting, TimeSpan maxWait) => waiters.Count >= maxWaiting || maxWait <= TimeSpan.Zero;
 
     /// <summary>Whether anyone found the limit full since the last call: whether the limit held anything back.</summary>
     public bool TakeWasFull()

@@ -82,19 +82,21 @@ public sealed partial class WriteAdmission : IEndpointFilter, IDisposable
             Type = ProblemTypes.Overloaded,
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "The service is taking as many changes as it can; this change is refused for now. Try again shortly.",
-            Detail = $"{limiter.Limit} changes are running and {options.MaxWaiting} waiting on this server.",
+            // The state as the refusal found it: a full line, or a wait longer than MaxWait.
+            Detail = $"This server lets {limiter.Limit} changes run at once; {limiter.Waiting} are waiting for a turn, "
+                + $"at most {options.MaxWaiting}, each for at most {options.MaxWait.TotalSeconds:0.#} s.",
         });
     }
 
     async Task LogRefusalsAfterASecond()
     {
         await Task.Delay(TimeSpan.FromSeconds(1));
-        LogRefused(Interlocked.Exchange(ref refusedSinceLastLog, 0), limiter.Limit, options.MaxWaiting);
+        LogRefused(Interlocked.Exchange(ref refusedSinceLastLog, 0), limiter.Limit, limiter.Waiting);
     }
 
     public void Dispose() => meter.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Refused {Count} writes within a second: {Running} were running and {Waiting} waiting (Writes:Admission)")]
-    partial void LogRefused(long count, int running, int waiting);
+        Message = "Refused {Count} writes within a second; the limit is now {Limit} at once, with {Waiting} waiting (Writes:Admission)")]
+    partial void LogRefused(long count, int limit, int waiting);
 }

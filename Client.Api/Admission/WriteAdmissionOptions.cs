@@ -26,6 +26,13 @@ public sealed class WriteAdmissionOptions
     [Range(1.1, 100)]
     public double ReadSlowdown { get; set; } = 2;
 
+    /// <summary>Reads whose 90th percentile stays under this are never slow, however quick they were when quiet.
+    /// A read from the API's near cache takes about a tenth of a millisecond: twice that is the jitter of a
+    /// garbage collection or a busy thread pool, not writes taking the cores, and without a floor it held
+    /// writes at one at a time while grains moved between silos, refusing some of them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan ReadLatencyFloor { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How often the limit is set again. Each step looks at the reads of the interval, so it must
     /// hold a few dozen of them.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

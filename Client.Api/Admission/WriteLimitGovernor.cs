@@ -7,8 +7,8 @@ namespace OrleansScale.Api.Admission;
 /// queue are doing. Every <see cref="WriteAdmissionOptions.AdjustInterval"/> it takes the 90th percentile of
 /// the reads of that interval and compares it with their quiet latency, the lowest such percentile of the last
 /// <see cref="WriteAdmissionOptions.QuietSpan"/>. Reads slower than <see cref="WriteAdmissionOptions.ReadSlowdown"/>
-/// times quiet, or background work older than <see cref="WriteAdmissionOptions.QueueAgeTarget"/>, halve the
-/// limit (down to <see cref="WriteAdmissionOptions.MinConcurrent"/>); otherwise a limit that held writes back
+/// times quiet (and than <see cref="WriteAdmissionOptions.ReadLatencyFloor"/>), or background work older than
+/// <see cref="WriteAdmissionOptions.QueueAgeTarget"/>, halve the limit (down to <see cref="WriteAdmissionOptions.MinConcurrent"/>); otherwise a limit that held writes back
 /// grows by one (up to <see cref="WriteAdmissionOptions.MaxConcurrent"/>), and one that held nothing back stays.
 /// Writes, their background work and reads share the same cores: this hands writes what the reads leave, at
 /// the pace the queue's consumers keep up with, so an overload is shed among writes instead of felt by readers
@@ -63,7 +63,7 @@ public sealed partial class WriteLimitGovernor(
         {
             var lower = Math.Max(o.MinConcurrent, limit / 2);
             if (lower < limit)
-                LogLowered(lower, readsSlow ? "reads slowed down" : "background work is behind");
+                LogLowered(lower, readsSlow ? $"reads slowed down (90th percentile {p90.TotalMilliseconds:0.0} ms, quiet {Quiet.TotalMilliseconds:0.0} ms)" : "background work is behind");
             writes.Limit = lower;
         }
         else if (heldBack && limit < o.MaxConcurrent)
@@ -71,15 +71,17 @@ public sealed partial class WriteLimitGovernor(
     }
 
     /// <summary>Whether reads at <paramref name="p90"/> are slow against the quickest interval of the quiet span
-    /// (this one included, so a first interval is never slow).</summary>
+    /// (this one included, so a first interval is never slow), and slower than the floor.</summary>
     bool Slow(TimeSpan p90, WriteAdmissionOptions o)
     {
         var at = clock.GetUtcNow();
         recent.Enqueue((at, p90));
         while (recent.Peek().At < at - o.QuietSpan)
             recent.Dequeue();
-        return p90 > recent.Min(r => r.P90) * o.ReadSlowdown;
+        return p90 > o.ReadLatencyFloor && p90 > Quiet * o.ReadSlowdown;
     }
+
+    TimeSpan Quiet => recent.Min(r => r.P90);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not adjust the write limit; it stays as it is")]
     partial void LogStepFailed(Exception exception);

@@ -76,6 +76,16 @@ public sealed class WriteLimitGovernorTests : IDisposable
     }
 
     [Fact]
+    public async Task Reads_under_the_floor_are_never_slow_however_quick_they_were_when_quiet()
+    {
+        await Interval(0.1); // near-cache hits
+        await Interval(4);   // 40 times quiet, still under the 5 ms floor
+        Assert.Equal(16, writes.Limit);
+        await Interval(6);
+        Assert.Equal(8, writes.Limit);
+    }
+
+    [Fact]
     public async Task A_limit_that_holds_writes_back_grows_by_one_each_step_while_reads_are_quick_and_one_that_holds_nothing_back_stays()
     {
         await Interval(5);

@@ -121,7 +121,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
                 ledger.ProductWritten(id, body.GetProperty("version").GetInt64(), n);
             }
             else if (response is not null)
-                ledger.Error($"PUT product {id}: {(int)response.StatusCode}");
+                await ledger.Failed($"PUT product {id}", response);
             await Task.Delay(50);
         }
     }
@@ -150,7 +150,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
         }
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            ledger.Error($"GET product {id} {when}: {(int)response.StatusCode}");
+            await ledger.Failed($"GET product {id} {when}", response);
             return;
         }
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -178,7 +178,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
             if (response is not { StatusCode: HttpStatusCode.OK })
             {
                 if (response is not null)
-                    ledger.Error($"PUT cart line of {user.UserId}: {(int)response.StatusCode}");
+                    await ledger.Failed($"PUT cart line of {user.UserId}", response);
                 ledger.Carts[user.Token] = null; // unknown until the next acknowledged change
                 continue;
             }
@@ -221,7 +221,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
                     break;
                 }
                 if (response is not null)
-                    ledger.Error($"POST review of {product} by {user.UserId}: {(int)response.StatusCode}");
+                    await ledger.Failed($"POST review of {product} by {user.UserId}", response);
                 failedBefore = true;
             }
             await Task.Delay(200);
@@ -243,7 +243,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
                 continue;
             if (response.StatusCode != HttpStatusCode.NoContent)
             {
-                ledger.Error($"{what}: {(int)response.StatusCode}");
+                await ledger.Failed(what, response);
                 continue;
             }
             foreach (var (of, other) in new[] { (user, partner), (partner, user) })
@@ -347,7 +347,7 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
             return null;
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            ledger.Error($"{what}: {(int)response.StatusCode}");
+            await ledger.Failed(what, response);
             return null;
         }
         return await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -413,5 +413,13 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
         public void Wrong(string what) => WrongAnswers.Enqueue(what);
 
         public void Error(string what) => Errors.Enqueue(what);
+
+        /// <summary>Records an error answer with its status and the problem's detail, which names the cause.</summary>
+        public async Task Failed(string what, HttpResponseMessage response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            var detail = body.Length == 0 ? "" : JsonDocument.Parse(body).RootElement.TryGetProperty("detail", out var d) ? d.GetString() : body;
+            Error($"{what}: {(int)response.StatusCode} {detail}");
+        }
     }
 }
