@@ -23,6 +23,12 @@ public interface IListingGrain : IGrainWithStringKey
     /// <see cref="Get"/>, which waits on the registry that calls this.</summary>
     [AlwaysInterleave]
     Task Invalidate();
+
+    /// <summary>A change that could affect this listing committed in transaction <paramref name="committedXid"/>:
+    /// a cached result read after that commit already shows it and is kept (true); anything else is dropped
+    /// as by <see cref="Invalidate"/> (false).</summary>
+    [AlwaysInterleave]
+    Task<bool> Changed(ulong committedXid);
 }
 
 /// <summary>The cached listings that a change in one category could affect, keyed by the category, or by
@@ -39,6 +45,12 @@ public interface IListingRegistryGrain : IGrainWithStringKey
     /// <summary>Drops every registered listing; <paramref name="position"/> is the primary's WAL position
     /// after the change that caused it.</summary>
     Task Invalidate(ulong position);
+
+    /// <summary>As <see cref="Invalidate"/>, for a change that committed in transaction
+    /// <paramref name="committedXid"/>: a listing whose cached result was read after that commit keeps it and
+    /// stays registered, so a change drops each listing once, not also the fresh result of a read that came
+    /// between the change's commit and this call.</summary>
+    Task Changed(ulong position, ulong committedXid);
 }
 
 public static class ListingRegistry

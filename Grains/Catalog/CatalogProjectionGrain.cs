@@ -25,17 +25,23 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
     {
         // The connection goes back to the pool before the invalidation: registries may need one to
         // activate, and holding ours while waiting on them could starve the pool.
-        var (applied, invalidate, oldCategory, lsn) = await Write(change, cancellationToken);
+        var (applied, invalidate, oldCategory, lsn, xid) = await Write(change, cancellationToken);
         if (!invalidate)
             return false;
         var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
         if (oldCategory is not null)
             registries.Add(oldCategory);
-        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r).Invalidate(lsn)));
+        // With the transaction of the write, listings read after its commit keep their result.
+        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r) is var registry && xid is { } committed
+            ? registry.Changed(lsn, committed)
+            : registry.Invalidate(lsn)));
         return applied;
     }
 
-    async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn)> Write(ProductChanged change, CancellationToken cancellationToken)
+    /// <returns>Whether the row changed, whether listings must hear of it, the category the product left, the WAL
+    /// position after the write (with a replica), and the write's transaction (null for a repeated delivery,
+    /// whose write was an earlier transaction).</returns>
+    async Task<(bool Applied, bool Invalidate, string? OldCategory, ulong Lsn, ulong? Xid)> Write(ProductChanged change, CancellationToken cancellationToken)
     {
         await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
         var outcome = await Upsert(connection, change, cancellationToken);
@@ -54,6 +60,7 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
             (applied, oldCategory) = (true, outcome.WrittenPreviousCategory);
         else
             return default; // a newer version got there between our read and our write
+        var xid = applied ? outcome.Xid : null;
 
         // The position after the commit tells a listing whether a replica has replayed this change; with no
         // replica, listings read the primary and need no position.
@@ -63,12 +70,12 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
             await using var position = new NpgsqlCommand("SELECT pg_current_wal_lsn()", connection);
             lsn = (ulong)(NpgsqlLogSequenceNumber)(await position.ExecuteScalarAsync(cancellationToken))!;
         }
-        return (applied, true, oldCategory, lsn);
+        return (applied, true, oldCategory, lsn, xid);
     }
 
     /// <summary>What the row held before (version and previous category, null when there was no row) and
-    /// whether this event was written, with the category it replaced.</summary>
-    readonly record struct UpsertOutcome(long? RowVersion, string? RowPreviousCategory, bool Written, string? WrittenPreviousCategory);
+    /// whether this event was written, with the category it replaced and the transaction that wrote it.</summary>
+    readonly record struct UpsertOutcome(long? RowVersion, string? RowPreviousCategory, bool Written, string? WrittenPreviousCategory, ulong? Xid);
 
     /// <summary>Reads the row and writes the event in one statement (one round trip): the CTEs see the row as
     /// it was before the write. The WHERE keeps the row's version monotonic even if two activations raced.</summary>
@@ -89,10 +96,10 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
                     price_currency = excluded.price_currency, price = excluded.price, rating = excluded.rating,
                     review_count = excluded.review_count, created_at = excluded.created_at, updated_at = excluded.updated_at
                 WHERE excluded.version > c.version
-                RETURNING previous_category
+                RETURNING previous_category, pg_current_xact_id()::text::bigint AS xid
             )
             SELECT (SELECT version FROM before), (SELECT previous_category FROM before),
-                   EXISTS (SELECT 1 FROM written), (SELECT previous_category FROM written)
+                   EXISTS (SELECT 1 FROM written), (SELECT previous_category FROM written), (SELECT xid FROM written)
             """, connection)
         {
             Parameters =
@@ -116,6 +123,7 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
             reader.IsDBNull(0) ? null : reader.GetInt64(0),
             reader.IsDBNull(1) ? null : reader.GetString(1),
             reader.GetBoolean(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3));
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : (ulong)reader.GetInt64(4));
     }
 }

@@ -8,11 +8,13 @@ namespace OrleansScale.Catalog;
 
 /// <summary>One listing query's cached result (its rendered JSON), keyed by the query's hash. Filled from
 /// the read table on a miss; dropped by the registry of its category when a product that could be in it
-/// changes.</summary>
+/// changes, unless it was read after that change committed (its snapshot sees the change's transaction).</summary>
 [GrainType("catalog-listing")]
 public sealed partial class ListingGrain(CatalogDatabase database, ILogger<ListingGrain> logger) : Grain, IListingGrain
 {
     byte[]? cached;
+    // What the cached result's query saw; null when it was read from a replica, whose snapshots cannot say.
+    PostgresSnapshot? cachedSnapshot;
     // Grows on every invalidation; a result whose query began in an older generation is not cached.
     long generation;
 
@@ -26,30 +28,40 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
         // by the position the registry returns.
         var started = generation;
         var registration = await GrainFactory.GetGrain<IListingRegistryGrain>(query.RegistryKey).Register(this.GetPrimaryKeyString());
-        var json = await Run(database.Read, query, registration.Position);
+        var (json, snapshot) = await Run(database.Read, query, registration.Position, onPrimary: !database.HasReplica);
         if (json is null)
         {
             // The replica has not replayed the latest invalidating change yet: its answer would be stale.
             LogReplicaBehind(query.RegistryKey, registration.Position);
-            json = await Run(database.Primary, query, 0);
+            (json, snapshot) = await Run(database.Primary, query, 0, onPrimary: true);
         }
         // Only a registered listing is invalidated, so only a registered listing may keep its result.
         if (generation == started && registration.Registered)
-            cached = json;
+            (cached, cachedSnapshot) = (json, snapshot);
         return new ListingResult(false, json!);
     }
 
     public Task Invalidate()
     {
         generation++;
-        cached = null;
+        (cached, cachedSnapshot) = (null, null);
         return Task.CompletedTask;
     }
 
-    /// <summary>Counts and reads the page in one round trip; null when the server is a replica that has not
+    public async Task<bool> Changed(ulong committedXid)
+    {
+        if (cached is not null && cachedSnapshot is { } snapshot && snapshot.Sees(committedXid))
+            return true;
+        // A query in flight may have begun before the commit: its result is served, not cached.
+        await Invalidate();
+        return false;
+    }
+
+    /// <summary>Counts and reads the page in one round trip; no JSON when the server is a replica that has not
     /// replayed up to <paramref name="freshFrom"/>. The replay position is read before the rows, so rows
-    /// read after a sufficient position include every change up to it.</summary>
-    static async Task<byte[]?> Run(NpgsqlDataSource source, ListingQuery query, ulong freshFrom)
+    /// read after a sufficient position include every change up to it. On the primary, the snapshot is taken
+    /// in that first statement too: the rows, read by later statements, see every transaction it sees.</summary>
+    static async Task<(byte[]? Json, PostgresSnapshot? Snapshot)> Run(NpgsqlDataSource source, ListingQuery query, ulong freshFrom, bool onPrimary)
     {
         var filter = query.Category is null ? "" : "AND category = $1";
         var order = query.Sort switch
@@ -59,7 +71,9 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
             _ => "created_at DESC, id",
         };
         await using var batch = source.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_last_wal_replay_lsn()"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(onPrimary
+            ? "SELECT pg_last_wal_replay_lsn(), pg_current_snapshot()::text"
+            : "SELECT pg_last_wal_replay_lsn()"));
         var count = new NpgsqlBatchCommand($"SELECT count(*) FROM catalog_product WHERE NOT deleted {filter}");
         var page = new NpgsqlBatchCommand($"""
             SELECT id, name, category, price_currency, price, rating, review_count
@@ -77,7 +91,8 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
         await using var reader = await batch.ExecuteReaderAsync();
         await reader.ReadAsync();
         if (!reader.IsDBNull(0) && (ulong)reader.GetFieldValue<NpgsqlLogSequenceNumber>(0) < freshFrom)
-            return null;
+            return (null, null);
+        PostgresSnapshot? snapshot = onPrimary ? PostgresSnapshot.Parse(reader.GetString(1)) : null;
         await reader.NextResultAsync();
         await reader.ReadAsync();
         var total = reader.GetInt64(0);
@@ -117,7 +132,7 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
             json.WriteNumber("total", total);
             json.WriteEndObject();
         }
-        return buffer.ToArray();
+        return (buffer.ToArray(), snapshot);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica behind the latest invalidation of {Registry} (position {Position}); listing read from the primary")]
@@ -128,8 +143,7 @@ public sealed partial class ListingGrain(CatalogDatabase database, ILogger<Listi
 /// could affect without asking every listing grain. The set is persisted, so a silo's death does not make
 /// the cluster forget a cached listing that must still be dropped; it is written only when it changes, so
 /// the registry of all categories, which hears of every change, costs no write while nothing is cached.
-/// It holds at most <see cref="CatalogOptions.MaxListingsPerRegistry"/> listings until the next
-/// invalidation empties it: a crawler paging through thousands of pages of one category between two
+/// It holds at most <see cref="CatalogOptions.MaxListingsPerRegistry"/> listings until changes drop them: a crawler paging through thousands of pages of one category between two
 /// changes fills it, and the pages beyond are served uncached instead of growing the document.</summary>
 [GrainType("catalog-listing-registry")]
 public sealed partial class ListingRegistryGrain(
@@ -180,15 +194,29 @@ public sealed partial class ListingRegistryGrain(
         return new ListingRegistration(true, position);
     }
 
-    public async Task Invalidate(ulong position)
+    public Task Invalidate(ulong position) => Drop(position, async l =>
+    {
+        await GrainFactory.GetGrain<IListingGrain>(l).Invalidate();
+        return false;
+    });
+
+    public Task Changed(ulong position, ulong committedXid) =>
+        Drop(position, l => GrainFactory.GetGrain<IListingGrain>(l).Changed(committedXid));
+
+    /// <summary>Tells every registered listing of a change and forgets those that dropped their result; those that
+    /// keep one stay registered, so the next change reaches them.</summary>
+    async Task Drop(ulong position, Func<string, Task<bool>> tell)
     {
         this.position = Math.Max(this.position, position);
         if (state.State.Listings.Count == 0)
             return;
         var listings = state.State.Listings.ToList();
         // Dropped before they are forgotten here: dying in between leaves them registered, which is safe.
-        await Task.WhenAll(listings.Select(l => GrainFactory.GetGrain<IListingGrain>(l).Invalidate()));
-        state.State.Listings.Clear();
+        var kept = await Task.WhenAll(listings.Select(tell));
+        var dropped = listings.Where((_, i) => !kept[i]).ToList();
+        if (dropped.Count == 0)
+            return;
+        state.State.Listings.ExceptWith(dropped);
         await state.WriteStateAsync();
         fullLogged = false;
     }
@@ -199,7 +227,7 @@ public sealed partial class ListingRegistryGrain(
 
 /// <summary>The listings registered with one registry (state "catalog-listing-registry"): keys of 32 hex
 /// digits, at most <see cref="CatalogOptions.MaxListingsPerRegistry"/> of them
-/// (<c>Catalog:MaxListingsPerRegistry</c>, 10,000 by default) until the next invalidation empties the set.</summary>
+/// (<c>Catalog:MaxListingsPerRegistry</c>, 10,000 by default); a change removes those it drops.</summary>
 [GenerateSerializer]
 public sealed class ListingRegistryState
 {
