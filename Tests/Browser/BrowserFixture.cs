@@ -24,6 +24,9 @@ public sealed class BrowserFixture : ClusterFixture
         apiOnSockets = api;
         (LocalAddress, RemoteAddress) = (addresses[0], addresses[1]);
         chromium = await Chromium.Launch();
+        // Playwright's assertions wait 5 s by default; on two cores that also run the cluster, loading the
+        // dashboard's script and its first counters can take longer than that.
+        Assertions.SetDefaultExpectTimeout(15_000);
     }
 
     /// <summary>A browser context of its own (cookies, storage) for one test; the test disposes it.</summary>

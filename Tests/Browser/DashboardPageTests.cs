@@ -33,9 +33,8 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
                 await Expect(row).ToContainTextAsync("Active");
             }
             await Expect(ActiveSilosCounter(page)).ToHaveTextAsync(fixture.Cluster.Silos.Count.ToString());
-            var activations = await Await.Until(() => ActivationsShown(page), total => total > 0, CountersTimeout,
-                "the dashboard to show activations");
-            Assert.True(activations > 0);
+            await Await.Until(() => ActivationsShown(page), total => total > 0, CountersTimeout,
+                "the dashboard to show a nonzero activation count");
         }
         finally
         {
