@@ -29,6 +29,10 @@ else
 fi
 # The tests need this server; without it they fail rather than skip.
 export ORLEANSSCALE_PG_BIN="${PG_BIN:-}"
+# The browser tests drive Debian's chromium (ORLEANSSCALE_CHROMIUM); without it they fail too. Their
+# screenshots go to $RESULTS/screenshots.
+need_chromium
+export ORLEANSSCALE_TEST_RESULTS="$RESULTS"
 
 # The deployment files, before the tests so the last line stays the tests' count: the Kubernetes manifests
 # against the API's schemas (always; a second or so), and the two image archives (deploy/images.sh, a few

@@ -4,13 +4,12 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using OrleansScale.Articles;
 using OrleansScale.Tests.Hosting;
+using static OrleansScale.Tests.Articles.ArticlePages;
 
 namespace OrleansScale.Tests.Articles;
 
 public sealed partial class ArticleApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    static readonly TimeSpan RenderTimeout = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task Article_is_rendered_in_the_background_into_a_complete_page()
     {
@@ -182,13 +181,6 @@ public sealed partial class ArticleApiTests(ClusterFixture fixture) : IClassFixt
         await (await http.PutAsJsonAsync($"/api/articles/{slug}", new { title = "t", markdown = new string('m', 200 * 1024 + 1) })).AssertFieldError("markdown");
         await (await http.GetAsync($"/api/articles/{slug}")).AssertProblem(HttpStatusCode.NotFound);
     }
-
-    static string NewSlug() => "a-" + Guid.NewGuid().ToString("N")[..16];
-
-    static Task<HttpResponseMessage> AwaitPage(ApiFactory api, string slug, int version) => Await.Until(
-        () => api.Anonymous().GetAsync($"/articles/{slug}"),
-        r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag == $"\"{version}\"",
-        RenderTimeout, $"the page of {slug} version {version}");
 
     [GeneratedRegex(@"<[^>]*\son[a-z]+\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex AnyEventAttribute();

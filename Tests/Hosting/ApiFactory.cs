@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +22,22 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings, Ac
             builder.UseSetting(key, value);
         if (services is not null)
             builder.ConfigureServices(services);
+    }
+
+    /// <summary>Starts this process on Kestrel, listening on a port the system picks on each address, instead of
+    /// in memory: for clients that open their own sockets, such as a browser, and so that the server sees where a
+    /// connection really comes from. Returns the base address on each, in the order given.</summary>
+    public IReadOnlyList<Uri> StartOnSockets(params IPAddress[] addresses)
+    {
+        UseKestrel(kestrel =>
+        {
+            foreach (var address in addresses)
+                kestrel.Listen(address, 0);
+        });
+        StartServer();
+        var bound = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Select(a => new Uri(a)).ToList();
+        return addresses.Select(address => bound.Single(uri => IPAddress.Parse(uri.Host).Equals(address))).ToList();
     }
 
     /// <summary>A client that keeps no cookies, so tests say explicitly which token they send.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -88,6 +89,14 @@ public class ClusterFixture : IAsyncLifetime
         var api = new ApiFactory(settings, ConfigureApi);
         _ = api.Server;
         return api;
+    }
+
+    /// <summary>One more API process of this cluster, served by Kestrel on real TCP ports, one on each address
+    /// (<see cref="ApiFactory.StartOnSockets"/>); the caller disposes it.</summary>
+    public (ApiFactory Api, IReadOnlyList<Uri> BaseAddresses) NewApiOnSockets(params IPAddress[] addresses)
+    {
+        var api = new ApiFactory(apiSettings, ConfigureApi);
+        return (api, api.StartOnSockets(addresses));
     }
 
     public virtual async Task DisposeAsync()

@@ -231,6 +231,19 @@ need_command() { # need_command COMMAND [PACKAGE]
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${2:-$1}" >/dev/null
 }
 
+# The browser tests drive Debian's chromium through Playwright, whose own browser download cannot be reached
+# from here: installs the package when it is missing and exports where the browser is. ORLEANSSCALE_CHROMIUM
+# names another Chromium build to use instead.
+need_chromium() {
+  if [ -n "${ORLEANSSCALE_CHROMIUM:-}" ]; then
+    [ -x "$ORLEANSSCALE_CHROMIUM" ] || die "ORLEANSSCALE_CHROMIUM=$ORLEANSSCALE_CHROMIUM is not an executable"
+    return
+  fi
+  need_command chromium
+  ORLEANSSCALE_CHROMIUM=$(command -v chromium) || die "chromium was installed but is still missing"
+  export ORLEANSSCALE_CHROMIUM
+}
+
 # The start scripts probe the API over HTTP; a bare machine may lack curl.
 need_curl() { need_command curl; }
 

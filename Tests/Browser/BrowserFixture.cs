@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.Playwright;
+using OrleansScale.Tests.Hosting;
+
+namespace OrleansScale.Tests.Browser;
+
+/// <summary>The browser tests' cluster (<see cref="ClusterFixture"/>: two silos, the in-memory APIs A and B),
+/// one more API process served by Kestrel on real TCP ports, and one Chromium, shared by the browser test
+/// classes so that each pays for neither a cluster nor a browser of its own. The socket API listens on
+/// loopback (<see cref="LocalAddress"/>: a caller on this machine) and on another address of this machine
+/// (<see cref="RemoteAddress"/>: the server sees a caller that is not loopback).</summary>
+public sealed class BrowserFixture : ClusterFixture
+{
+    ApiFactory? apiOnSockets;
+    Chromium? chromium;
+
+    public Uri LocalAddress { get; private set; } = null!;
+    public Uri RemoteAddress { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var (api, addresses) = NewApiOnSockets(IPAddress.Loopback, MachineAddress.NotLoopback());
+        apiOnSockets = api;
+        (LocalAddress, RemoteAddress) = (addresses[0], addresses[1]);
+        chromium = await Chromium.Launch();
+        // Playwright's assertions wait 5 s by default; on two cores that also run the cluster, loading the
+        // dashboard's script and its first counters can take longer than that.
+        Assertions.SetDefaultExpectTimeout(15_000);
+    }
+
+    /// <summary>A browser context of its own (cookies, storage) for one test; the test disposes it.</summary>
+    public Task<IBrowserContext> NewContext() =>
+        chromium!.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ColorScheme = ColorScheme.Light,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+
+    public override async Task DisposeAsync()
+    {
+        // Null when the start failed part-way (no Chromium, say): what did start is still stopped.
+        if (chromium is not null)
+            await chromium.DisposeAsync();
+        if (apiOnSockets is not null)
+            await apiOnSockets.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "Browser";
+}
