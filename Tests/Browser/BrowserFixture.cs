@@ -6,23 +6,24 @@ namespace OrleansScale.Tests.Browser;
 
 /// <summary>The browser tests' cluster (<see cref="ClusterFixture"/>: two silos, the in-memory APIs A and B),
 /// one more API process served by Kestrel on real TCP ports, and one Chromium, shared by the browser test
-/// classes so that each pays for neither a cluster nor a browser of its own. The socket API listens on
-/// loopback (<see cref="LocalAddress"/>: a caller on this machine) and on another address of this machine
-/// (<see cref="RemoteAddress"/>: the server sees a caller that is not loopback).</summary>
+/// classes so that each pays for neither a cluster nor a browser of its own. Two API processes on loopback sockets:
+/// one as deployed (<see cref="LocalAddress"/>: a caller on this machine, let into the dashboard), and one with
+/// <c>Dashboard:AllowLoopback=false</c> (<see cref="AdministratorsOnlyAddress"/>), to which every caller is what a
+/// caller from another machine is to the first: the test traffic stays on loopback.</summary>
 public sealed class BrowserFixture : ClusterFixture
 {
     ApiFactory? apiOnSockets;
+    ApiFactory? administratorsOnly;
     Chromium? chromium;
 
     public Uri LocalAddress { get; private set; } = null!;
-    public Uri RemoteAddress { get; private set; } = null!;
+    public Uri AdministratorsOnlyAddress { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var (api, addresses) = NewApiOnSockets(IPAddress.Loopback, MachineAddress.NotLoopback());
-        apiOnSockets = api;
-        (LocalAddress, RemoteAddress) = (addresses[0], addresses[1]);
+        (apiOnSockets, LocalAddress) = NewApiOnSockets(IPAddress.Loopback);
+        (administratorsOnly, AdministratorsOnlyAddress) = NewApiOnSockets(IPAddress.Loopback, ("Dashboard:AllowLoopback", "false"));
         chromium = await Chromium.Launch();
         // Playwright's assertions wait 5 s by default; on two cores that also run the cluster, loading the
         // dashboard's script and its first counters can take longer than that.
@@ -44,6 +45,8 @@ public sealed class BrowserFixture : ClusterFixture
             await chromium.DisposeAsync();
         if (apiOnSockets is not null)
             await apiOnSockets.DisposeAsync();
+        if (administratorsOnly is not null)
+            await administratorsOnly.DisposeAsync();
         await base.DisposeAsync();
     }
 }

@@ -42,22 +42,24 @@ public sealed class DashboardPageTests(BrowserFixture fixture)
         }
     }
 
+    /// <summary>Through the server that lets no caller in for being on its machine: what an anonymous caller from
+    /// another machine meets on a server as deployed.</summary>
     [Fact]
     public async Task Dashboard_is_closed_to_an_anonymous_remote_caller_and_open_to_an_administrator()
     {
         await using var context = await fixture.NewContext();
         var page = await context.NewPageAsync();
 
-        var anonymous = await page.GotoAsync(SilosPage(fixture.RemoteAddress));
+        var anonymous = await page.GotoAsync(SilosPage(fixture.AdministratorsOnlyAddress));
         await Screenshots.Save(page, "dashboard-remote-anonymous");
 
         Assert.Equal(401, anonymous!.Status);
         Assert.Equal(0, await SiloRows(page).CountAsync());
-        var counters = await context.APIRequest.GetAsync(new Uri(fixture.RemoteAddress, "/dashboard/DashboardCounters").ToString());
+        var counters = await context.APIRequest.GetAsync(new Uri(fixture.AdministratorsOnlyAddress, "/dashboard/DashboardCounters").ToString());
         Assert.Equal(401, counters.Status);
 
         // Signing in through the API sets the session cookie in this browser, as a sign-in form would.
-        var signIn = await context.APIRequest.PostAsync(new Uri(fixture.RemoteAddress, "/api/sessions").ToString(),
+        var signIn = await context.APIRequest.PostAsync(new Uri(fixture.AdministratorsOnlyAddress, "/api/sessions").ToString(),
             new APIRequestContextOptions { DataObject = new { userName = ClusterFixture.AdminUserName, password = ClusterFixture.AdminPassword } });
         Assert.Equal(201, signIn.Status);
         var administrator = await page.ReloadAsync();

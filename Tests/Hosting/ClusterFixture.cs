@@ -83,20 +83,25 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>One more API process of this cluster, with some settings of its own; the caller disposes it.</summary>
     public ApiFactory NewApi(params (string Key, string? Value)[] overrides)
     {
-        var settings = new Dictionary<string, string?>(apiSettings);
-        foreach (var (key, value) in overrides)
-            settings[key] = value;
-        var api = new ApiFactory(settings, ConfigureApi);
+        var api = new ApiFactory(ApiSettings(overrides), ConfigureApi);
         _ = api.Server;
         return api;
     }
 
-    /// <summary>One more API process of this cluster, served by Kestrel on real TCP ports, one on each address
-    /// (<see cref="ApiFactory.StartOnSockets"/>); the caller disposes it.</summary>
-    public (ApiFactory Api, IReadOnlyList<Uri> BaseAddresses) NewApiOnSockets(params IPAddress[] addresses)
+    /// <summary>One more API process of this cluster, with some settings of its own, served by Kestrel on a real
+    /// TCP port of <paramref name="address"/> (<see cref="ApiFactory.StartOnSockets"/>); the caller disposes it.</summary>
+    public (ApiFactory Api, Uri BaseAddress) NewApiOnSockets(IPAddress address, params (string Key, string? Value)[] overrides)
     {
-        var api = new ApiFactory(apiSettings, ConfigureApi);
-        return (api, api.StartOnSockets(addresses));
+        var api = new ApiFactory(ApiSettings(overrides), ConfigureApi);
+        return (api, api.StartOnSockets(address).Single());
+    }
+
+    Dictionary<string, string?> ApiSettings((string Key, string? Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(apiSettings);
+        foreach (var (key, value) in overrides)
+            settings[key] = value;
+        return settings;
     }
 
     public virtual async Task DisposeAsync()
