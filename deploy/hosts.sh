@@ -8,11 +8,15 @@
 #       unless both folders are given (a built Silo.dll and Client.Api.dll, e.g. their bin/Debug/net10.0).
 #   deploy/hosts.sh status
 #   deploy/hosts.sh down [--purge]     stops what it started, removes the hosts; --purge also deletes the database
+#   deploy/hosts.sh fault HOST cut | one-way | lossy PERCENT | slow [DELAY JITTER LOSS]
+#       HOST is db, api or siloK. cut: nothing in or out; one-way: it hears, it is not heard; lossy: that share
+#       of packets dropped both ways; slow: tc netem both ways (default 100ms 20ms 5%), where the kernel has it.
+#   deploy/hosts.sh heal [HOST]        removes the faults of HOST, or of every host
 #   Admin__UserName / Admin__Password  the administrator, as for deploy/up.sh
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/deploy/lib/hosts.sh"
 
-usage() { die "usage: deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR] | status | down [--purge]"; }
+usage() { die "usage: deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR] | status | down [--purge] | fault HOST KIND | heal [HOST]"; }
 
 # The database of the hosts is not the one of deploy/up.sh: its own folder, on the database host's address.
 PRIVATE_PG=$HOSTS_PG
@@ -49,12 +53,15 @@ make_host() {
   ip -n "$namespace" link set eth0 up
 }
 
-start_host_silo() { # start_host_silo ROLE DIR
+# start_host_silo ROLE DIR: the silo of that host, under deploy/lib/supervise.sh: declared dead (cut off from
+# the others for longer than failure detection allows), it stops itself and is started again as a new silo.
+start_host_silo() {
   local role=$1 dir=$2 name address; name=$(host_namespace "$1"); address=$(host_address "$1")
   alive "$name" && return
   start_process "$name" silo "silo $SILO_PORT, gateway $GATEWAY_PORT" "-" "$dir" "$name" "$address" -- \
     "ConnectionStrings__Postgres=$(connection_string)" "Silo__AdvertisedIp=$address" \
-    "Silo__SiloPort=$SILO_PORT" "Silo__GatewayPort=$GATEWAY_PORT" "Silo__Name=$name" DOTNET_gcServer=1 dotnet Silo.dll
+    "Silo__SiloPort=$SILO_PORT" "Silo__GatewayPort=$GATEWAY_PORT" "Silo__Name=$name" DOTNET_gcServer=1 \
+    bash "$ROOT/deploy/lib/supervise.sh" dotnet Silo.dll
 }
 
 start_host_api() { # start_host_api DIR
@@ -131,12 +138,15 @@ MSG
 }
 
 down() {
-  local purge=no namespace
+  local purge=no
   case ${1:-} in
     "") ;;
     --purge) purge=yes ;;
     *) usage ;;
   esac
+  # Faults first: a silo that can reach the others and the database leaves the cluster gracefully.
+  local namespace
+  for namespace in $(our_namespaces); do heal_host "$namespace"; done
   # The API first, so no request is caught between silos that are going.
   for f in "$RUN/$HOSTS_PREFIX"-api*.pid "$RUN/$HOSTS_PREFIX"-silo*.pid; do
     [ -e "$f" ] && stop_process "$(basename "$f" .pid)"
@@ -165,6 +175,35 @@ down() {
   say "The hosts of $HOSTS_PREFIX are down."
 }
 
+# existing_host ROLE: the namespace of that host, which must exist.
+existing_host() {
+  local namespace; namespace=$(host_namespace "$1")
+  our_namespaces | grep -qx "$namespace" || die "no host $namespace (deploy/hosts.sh status lists them)"
+  echo "$namespace"
+}
+
+fault() {
+  [ $# -ge 2 ] || usage
+  local namespace; namespace=$(existing_host "$1")
+  case $2 in
+    cut) fault_cut "$namespace" ;;
+    one-way) fault_one_way "$namespace" ;;
+    lossy) [[ ${3:-} =~ ^[0-9]+$ ]] && [ "$3" -le 100 ] || die "lossy takes a percentage, 0 to 100"; fault_lossy "$namespace" "$3" ;;
+    slow) fault_slow "$namespace" "${3:-100ms}" "${4:-20ms}" "${5:-5%}" ;;
+    *) usage ;;
+  esac
+  say "$namespace: $(host_faults "$namespace" | paste -sd ' ')"
+}
+
+heal() {
+  local namespaces namespace
+  if [ $# -gt 0 ]; then namespaces=$(existing_host "$1"); else namespaces=$(our_namespaces); fi
+  for namespace in $namespaces; do
+    heal_host "$namespace"
+    say "$namespace: no faults"
+  done
+}
+
 status() {
   hosts_exist || { say "No hosts of $HOSTS_PREFIX are up (deploy/hosts.sh up makes them)."; return; }
   "$ROOT/deploy/status.sh"
@@ -178,5 +217,7 @@ case $command in
   up) up "$@" ;;
   down) down "$@" ;;
   status) status ;;
+  fault) fault "$@" ;;
+  heal) heal "$@" ;;
   *) usage ;;
 esac

@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Hosts;
 
@@ -18,82 +15,34 @@ public sealed class HostsLayoutTests
     {
         try
         {
-            await hosts.Down(); // whatever an interrupted run left
-            await hosts.Up(4);  // the database, the API, two silos
+            await hosts.UpAfresh(4); // the database, the API, two silos
+            using var api = new HostsApi(hosts.Api);
 
-            using var http = new HttpClient { BaseAddress = hosts.Api, Timeout = TimeSpan.FromSeconds(30) };
-            var user = await SignUpAndIn(http);
+            var user = await api.SignUpAndIn();
             using var asUser = new HttpRequestMessage(HttpMethod.Get, "/api/sessions/current");
             asUser.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
-            var session = await (await http.SendAsync(asUser)).Content.ReadFromJsonAsync<JsonElement>();
+            var session = await (await api.Http.SendAsync(asUser)).Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(user.UserId, session.GetProperty("userId").GetString());
 
-            var admin = await SignIn(http, "admin", HostsScript.AdminPassword);
-            using var create = new HttpRequestMessage(HttpMethod.Post, "/api/products")
-            {
-                Content = JsonContent.Create(new
-                {
-                    name = "Across hosts", description = "written through the bridge", category = "books",
-                    prices = new[] { new { currency = "USD", amount = 12.34m } }, pictures = Array.Empty<string>(),
-                }),
-            };
-            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin.Token);
-            var created = await http.SendAsync(create);
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            var product = await created.Content.ReadFromJsonAsync<JsonElement>();
-            var read = await http.GetFromJsonAsync<JsonElement>($"/api/products/{product.GetProperty("id").GetString()}");
+            var admin = await api.SignInAsAdministrator();
+            var id = await api.CreateProduct(admin.Token, "Across hosts");
+            var read = await api.Http.GetFromJsonAsync<JsonElement>($"/api/products/{id}");
             Assert.Equal("Across hosts", read.GetProperty("name").GetString());
 
-            var cluster = await http.GetFromJsonAsync<JsonElement>("/api/cluster");
-            var silos = cluster.GetProperty("silos").EnumerateArray()
-                .Select(s => (Host: s.GetProperty("host").GetString()!, Address: s.GetProperty("address").GetString()!,
-                    Status: s.GetProperty("status").GetString()))
-                .OrderBy(s => s.Host, StringComparer.Ordinal).ToList();
+            var silos = (await api.Silos())!;
             Assert.Equal([hosts.SiloAddress(1), hosts.SiloAddress(2)], silos.Select(s => s.Host));
             Assert.All(silos, s =>
             {
                 Assert.Equal("Active", s.Status);
                 Assert.StartsWith(s.Host + ":", s.Address);
             });
+            var cluster = await api.Http.GetFromJsonAsync<JsonElement>("/api/cluster");
             Assert.Contains(hosts.Api.ToString().TrimEnd('/'),
                 cluster.GetProperty("api").GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
         }
         finally
         {
-            var processes = hosts.RecordedProcesses();
-            await hosts.Down();
-            Assert.Empty(await hosts.Leftovers());
-            Assert.DoesNotContain(processes, IsRunning);
-            Assert.Empty(hosts.RecordedProcesses());
+            await hosts.DownLeavingNothing();
         }
-    }
-
-    static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    static async Task<SignedInUser> SignUpAndIn(HttpClient http)
-    {
-        var userName = "hosts" + Guid.NewGuid().ToString("N")[..12];
-        var registered = await http.PostAsJsonAsync("/api/users", new { userName, displayName = "Hosts " + userName, password = "correct-horse-battery" });
-        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
-        return await SignIn(http, userName, "correct-horse-battery");
-    }
-
-    static async Task<SignedInUser> SignIn(HttpClient http, string userName, string password)
-    {
-        var response = await http.PostAsJsonAsync("/api/sessions", new { userName, password });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return new SignedInUser(body.GetProperty("userId").GetString()!, userName, body.GetProperty("sessionId").GetString()!);
     }
 }

@@ -22,10 +22,32 @@ sealed class HostsScript
 
     public const string AdminPassword = "hosts-admin-password";
 
+    /// <summary>Brings up a layout of that many hosts after removing whatever an interrupted run left.</summary>
+    public async Task UpAfresh(int hosts)
+    {
+        await Down();
+        await Up(hosts);
+    }
+
     public Task<string> Up(int hosts) =>
         Run(TimeSpan.FromMinutes(3), "up", hosts.ToString(), "--silo-build", BuildOf("Silo"), "--api-build", BuildOf("Client.Api"));
 
     public Task<string> Down() => Run(TimeSpan.FromMinutes(2), "down", "--purge");
+
+    /// <summary>Brings the layout down and checks it left nothing: no namespace, no link, no process.</summary>
+    public async Task DownLeavingNothing()
+    {
+        var processes = RecordedProcesses();
+        await Down();
+        Assert.Empty(await Leftovers());
+        Assert.DoesNotContain(processes, IsRunning);
+        Assert.Empty(RecordedProcesses());
+    }
+
+    /// <summary>deploy/hosts.sh fault ROLE KIND...: cut, one-way, lossy PERCENT.</summary>
+    public Task<string> Fault(string role, params string[] kind) => Run(TimeSpan.FromSeconds(30), ["fault", role, .. kind]);
+
+    public Task<string> Heal(string role) => Run(TimeSpan.FromSeconds(30), "heal", role);
 
     /// <summary>The pids recorded for the layout's processes.</summary>
     public IReadOnlyList<int> RecordedProcesses() =>
@@ -42,6 +64,19 @@ sealed class HostsScript
         var links = await Command("ip", "-o", "link", "show");
         return [.. namespaces.Split('\n').Concat(links.Split('\n').Select(l => l.Split(": ").ElementAtOrDefault(1) ?? ""))
             .Select(l => l.Trim()).Where(l => l.StartsWith(Prefix + "-", StringComparison.Ordinal))];
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     // The test run built both programs into their own projects' output folders, of the configuration and

@@ -32,13 +32,16 @@ hosts_exist() {
   ip link show "$HOSTS_BRIDGE" >/dev/null 2>&1 || [ -n "$(our_namespaces)" ]
 }
 
-# One line per host: namespace, address, and the processes running in it.
+# One line per host: namespace, address, its faults and the processes running in it.
 list_hosts() {
-  printf '%-14s %-15s %s\n' HOST ADDRESS PROCESSES
-  local namespace address processes
+  printf '%-14s %-15s %-28s %s\n' HOST ADDRESS FAULTS PROCESSES
+  local namespace address faults processes
   for namespace in $(our_namespaces | sort -V); do
     address=$(ip -n "$namespace" -4 -o addr show dev eth0 2>/dev/null | awk '{ print $4 }')
+    faults=$(host_faults "$namespace" | paste -sd ' ')
     processes=$(ip netns pids "$namespace" 2>/dev/null | xargs -r ps -o comm= -p | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
-    printf '%-14s %-15s %s\n' "$namespace" "${address:-(no address)}" "${processes:-none}"
+    printf '%-14s %-15s %-28s %s\n' "$namespace" "${address:-(no address)}" "${faults:-none}" "${processes:-none}"
   done
 }
+
+source "$ROOT/deploy/lib/faults.sh"
