@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansScale.Api.Queue;
 using OrleansScale.Cluster;
@@ -35,14 +37,16 @@ public static class ClusterEndpoints
 
     public sealed record ConsumerView(string Consumer, long Delivered, long Failed, long TimedOut);
 
+    /// <param name="Host">The IP address the silo advertises (its host's), which <c>Address</c> also begins with.</param>
     public sealed record SiloView(
         string Address, string Name, string Status, string? Version, DateTimeOffset StartedAt,
-        int Activations, IReadOnlyDictionary<string, int> ActivationsByType);
+        int Activations, IReadOnlyDictionary<string, int> ActivationsByType, string Host);
 
-    public sealed record ProcessView(string Name, string Version, DateTimeOffset StartedAt);
+    /// <param name="Urls">Where this process listens, so the host of each API process shows too.</param>
+    public sealed record ProcessView(string Name, string Version, DateTimeOffset StartedAt, IReadOnlyList<string> Urls);
 
     static async Task<Ok<ClusterView>> GetCluster(IGrainFactory grains, QueueMonitor queue, QueueBackpressure backpressure,
-        SiloQueueCounters siloCounters)
+        SiloQueueCounters siloCounters, IServer server)
     {
         var queueTask = QueueOf(queue, backpressure, siloCounters);
         var management = grains.GetGrain<IManagementGrain>(0);
@@ -58,11 +62,13 @@ public static class ClusterEndpoints
                 .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
             var info = h.Status == SiloStatus.Active ? await VersionOf(grains, h.SiloAddress) : null;
             return new SiloView(h.SiloAddress.ToParsableString(), h.SiloName, h.Status.ToString(), info?.Version,
-                new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)), byType.Values.Sum(), byType);
+                new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)), byType.Values.Sum(), byType,
+                h.SiloAddress.Endpoint.Address.ToString());
         }));
 
         var api = ProcessInfo.OfCurrentProcess($"api-{Environment.MachineName}-{Environment.ProcessId}");
-        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt), await queueTask));
+        var urls = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        return TypedResults.Ok(new ClusterView(silos, new ProcessView(api.Name, api.Version, api.StartedAt, urls), await queueTask));
     }
 
     static async Task<QueueView> QueueOf(QueueMonitor monitor, QueueBackpressure backpressure, SiloQueueCounters siloCounters)

@@ -39,19 +39,27 @@ find_postgres() {
 }
 
 # postgres refuses to run as root: when we are root, the server runs as the 'postgres' OS user.
-pg_run() {
+pg_run() { pg_run_in "" "$@"; }
+
+# pg_run_in NAMESPACE COMMAND...: pg_run inside a network namespace (none when NAMESPACE is empty).
+pg_run_in() {
+  local -a enter=()
+  [ -n "$1" ] && enter=(ip netns exec "$1")
+  shift
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-    su postgres -s /bin/bash -c "$(printf '%q ' "$@")"
+    "${enter[@]}" su postgres -s /bin/bash -c "$(printf '%q ' "$@")"
   else
-    "$@"
+    "${enter[@]}" "$@"
   fi
 }
 
-# start_private_postgres DIR PORT: a private server under DIR listening on 127.0.0.1:PORT only,
-# created on first use (initdb ≈ 1 s). Prints nothing but progress; sets PG_PASSWORD.
+# start_private_postgres DIR PORT [ADDRESS CLIENTS NAMESPACE]: a private server under DIR listening on
+# ADDRESS:PORT only (127.0.0.1 unless given), accepting password logins from the network CLIENTS (an address
+# range, ADDRESS/32 unless given), started inside the network namespace NAMESPACE when one is given
+# (deploy/hosts.sh); created on first use (initdb ≈ 1 s). Prints nothing but progress; sets PG_PASSWORD.
 start_private_postgres() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 address=${3:-127.0.0.1} clients=${4:-${3:-127.0.0.1}/32} namespace=${5:-}
   find_postgres
   mkdir -p "$dir"
   if [ "$(id -u)" = 0 ]; then
@@ -76,7 +84,7 @@ start_private_postgres() {
       --pwfile="$dir/password" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
     cat >>"$dir/pgdata/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$address'
 port = $port
 unix_socket_directories = '$dir'
 shared_buffers = 256MB
@@ -86,14 +94,15 @@ max_wal_senders = 5
 log_min_duration_statement = 1000
 CONF
     echo "host replication postgres 127.0.0.1/32 scram-sha-256" >>"$dir/pgdata/pg_hba.conf"
+    [ "$clients" = 127.0.0.1/32 ] || echo "host all all $clients scram-sha-256" >>"$dir/pgdata/pg_hba.conf"
   fi
   write_postgres_tuning "$dir/pgdata"
   PG_PASSWORD=$(cat "$dir/password")
   if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
     return
   fi
-  say "Starting PostgreSQL on 127.0.0.1:$port (log: $dir/postgres.log)"
-  pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+  say "Starting PostgreSQL on $address:$port${namespace:+ in the network namespace $namespace} (log: $dir/postgres.log)"
+  pg_run_in "$namespace" "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
     || { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
 }
 
@@ -128,12 +137,13 @@ stop_private_postgres() {
 # The connection string every process gets: the one given, or the private server's.
 PRIVATE_PG="$DATA/postgres"
 PRIVATE_PG_PORT=${ORLEANSSCALE_PG_PORT:-$((55432 + OFFSET))}
+PRIVATE_PG_HOST=127.0.0.1          # deploy/hosts.sh: the address of its database host
 connection_string() {
   if [ -n "${ConnectionStrings__Postgres:-}" ]; then
     printf '%s' "$ConnectionStrings__Postgres"
   else
-    printf 'Host=127.0.0.1;Port=%s;Username=postgres;Password=%s;Database=orleansscale' \
-      "$PRIVATE_PG_PORT" "$(cat "$PRIVATE_PG/password")"
+    printf 'Host=%s;Port=%s;Username=postgres;Password=%s;Database=orleansscale' \
+      "$PRIVATE_PG_HOST" "$PRIVATE_PG_PORT" "$(cat "$PRIVATE_PG/password")"
   fi
 }
 
@@ -201,14 +211,33 @@ build_api() { # build_api OUTPUT_DIR
 alive() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_process NAME ROLE "PORTS" URL DIR -- ENV=... program args: detached, logging to $LOGS/NAME.log
+# start_process NAME ROLE "PORTS" URL DIR [NAMESPACE ADDRESS] -- ENV=... program args: detached, logging to
+# $LOGS/NAME.log; with NAMESPACE, inside that network namespace, where it is reached at ADDRESS (deploy/hosts.sh).
 start_process() {
-  local name=$1 role=$2 ports=$3 url=$4 dir=$5; shift 6
+  local name=$1 role=$2 ports=$3 url=$4 dir=$5 namespace="" address=127.0.0.1; shift 5
+  if [ "$1" != -- ]; then namespace=$1 address=$2; shift 2; fi
+  [ "$1" = -- ] || die "start_process $name: expected -- before the environment"
+  shift
+  local -a enter=()
+  [ -n "$namespace" ] && enter=(ip netns exec "$namespace")
   # A process that reuses a name (a silo port after a roll, say) keeps its predecessor's log one generation.
   [ -f "$LOGS/$name.log" ] && mv -f "$LOGS/$name.log" "$LOGS/$name.previous.log"
-  ( cd "$dir" && exec setsid env "$@" >"$LOGS/$name.log" 2>&1 < /dev/null ) &
+  ( cd "$dir" && exec setsid "${enter[@]}" env "$@" >"$LOGS/$name.log" 2>&1 < /dev/null ) &
   echo $! >"$RUN/$name.pid"
-  printf '%s\t%s\t%s\n' "$role" "$ports" "$url" >"$RUN/$name.info"
+  printf '%s\t%s\t%s\t%s\n' "$role" "$ports" "$url" "$address" >"$RUN/$name.info"
+}
+
+# stop_process NAME: SIGTERM, up to 60 s to finish (a silo writes its grains' state and leaves the cluster),
+# then SIGKILL; forgets the process.
+stop_process() {
+  local name=$1 pid; pid=$(cat "$RUN/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    say "Stopping $name (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { warn "$name did not stop in 60 s; killing it"; kill -KILL "$pid"; }
+  fi
+  rm -f "$RUN/$name.pid" "$RUN/$name.info"
 }
 
 # Waits until a command succeeds, up to N seconds; dies with the log's tail otherwise.
@@ -247,10 +276,10 @@ need_chromium() {
 # The start scripts probe the API over HTTP; a bare machine may lack curl.
 need_curl() { need_command curl; }
 
-api_ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null; }
+api_ready() { curl -fsS "http://${2:-127.0.0.1}:$1/health/ready" >/dev/null; } # api_ready PORT [ADDRESS]
 
-silo_active() { # silo_active API_PORT SILO_NAME
-  curl -fsS "http://127.0.0.1:$1/api/cluster" | grep -q "\"name\":\"$2\",\"status\":\"Active\""
+silo_active() { # silo_active API_PORT SILO_NAME [API_ADDRESS]
+  curl -fsS "http://${3:-127.0.0.1}:$1/api/cluster" | grep -q "\"name\":\"$2\",\"status\":\"Active\""
 }
 
 first_api_port() {
