@@ -13,7 +13,14 @@ static class ClusterFailures
     public static bool IsTransient(Exception exception) => exception is
         OrleansMessageRejectionException or SiloUnavailableException or ClientNotAvailableException
         or ConnectionFailedException or GatewayTooBusyException or TimeoutException
-        || IsStorageFailure(exception) || IsDatabaseUnreachable(exception);
+        || IsExpiredInCluster(exception) || IsStorageFailure(exception) || IsDatabaseUnreachable(exception);
+
+    /// <summary>A call the cluster gave up on before it reached its grain ("Message expired before placement
+    /// could complete", seen while the database host was cut off): like a timeout, its outcome is not known.
+    /// A cancellation this process asked for (the caller went away) carries its cancelled token and is not
+    /// one.</summary>
+    static bool IsExpiredInCluster(Exception exception) =>
+        exception is OperationCanceledException { CancellationToken.IsCancellationRequested: false };
 
     /// <summary>A grain's own SQL (the rows of product_review, say) failed because the database could not be
     /// reached, refused the connection or timed out: what Npgsql marks transient, or a database error caused

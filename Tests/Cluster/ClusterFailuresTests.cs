@@ -19,4 +19,17 @@ public sealed class ClusterFailuresTests
         Assert.False(ClusterFailures.IsTransient(new PostgresException("duplicate key", "ERROR", "ERROR", "23505")));
         Assert.False(ClusterFailures.IsTransient(new PostgresException("invalid byte sequence for encoding UTF8: 0x00", "ERROR", "ERROR", "22021")));
     }
+
+    [Fact]
+    public void A_call_the_cluster_gave_up_on_is_unavailable_and_a_caller_that_went_away_is_not()
+    {
+        // What Orleans throws for a call whose message expired while placement waited (the database host cut off).
+        Assert.True(ClusterFailures.IsTransient(new OperationCanceledException(
+            "Message expired before placement could complete for grain session/abc.")));
+
+        using var aborted = new CancellationTokenSource();
+        aborted.Cancel();
+        Assert.False(ClusterFailures.IsTransient(new OperationCanceledException(aborted.Token)));
+        Assert.False(ClusterFailures.IsTransient(new TaskCanceledException("request aborted", null, aborted.Token)));
+    }
 }
