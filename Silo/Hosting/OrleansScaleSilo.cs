@@ -31,6 +31,7 @@ public static class OrleansScaleSilo
     {
         var connectionString = PostgresConnection.Required(configuration);
         var providers = PostgresConnection.ForProviders(connectionString);
+        silo.Services.NameProviderConnectionsAfterTheSilo();
 
         silo.UseAdoNetClustering(o =>
         {

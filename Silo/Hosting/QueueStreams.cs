@@ -23,6 +23,7 @@ static class QueueStreams
         silo.Services.AddSingleton<QueueMetrics>();
         silo.Services.AddSingleton<QueueDeliveries>();
         silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<QueueRetryPolicy>(provider, connectionString));
+        silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DeadSiloLeases>(provider, connectionString));
 
         silo.AddAdoNetStreams(StreamProviders.Queue, stream =>
         {

@@ -1,6 +1,5 @@
 using OrleansScale.Activities;
 using OrleansScale.Tests.Hosting;
-using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Activities;
 
@@ -26,29 +25,20 @@ public sealed class FanOutFailoverTests(FanOutFailoverFixture fixture) : IClassF
     public async Task Fan_out_finishes_after_the_silo_running_it_is_killed_mid_way()
     {
         IGrainFactory grains = fixture.Cluster.Client;
-        var author = await TestUsers.Create(grains);
-        var friends = await TestUsers.Create(grains, 1000);
-        await TestUsers.Befriend(grains, author, friends);
-        var order = await grains.GetGrain<OrleansScale.Users.IFriendsGrain>(author).FriendIds();
-
-        var view = await grains.GetGrain<IActivityStreamGrain>(author).Post(Feeds.Review());
-        // The fan-out goes through the friends in order, fifty at a time: once the first has it, it runs.
-        await Await.Until(() => Feeds.Has(grains, order[0], view.Id), has => has, TimeSpan.FromSeconds(30), "the fan-out to start");
-        var fanOut = grains.GetGrain<IActivityFanOutGrain>(ActivityQueue.FanOutKey(author, view.Id));
-        var host = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(fanOut);
-        var silo = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
-        var finishedBeforeKill = await Feeds.Has(grains, order[^1], view.Id);
+        var fanOut = await RunningFanOut.Start(grains);
+        var silo = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(fanOut.Host));
+        var finishedBeforeKill = await fanOut.Finished(grains);
         await fixture.Cluster.KillSiloAsync(silo);
 
         Assert.False(finishedBeforeKill, "the fan-out finished before the kill; the test proved nothing");
-        await Feeds.AwaitEverywhere(grains, friends, view.Id, TimeSpan.FromSeconds(90));
+        await Feeds.AwaitEverywhere(grains, fanOut.Friends, fanOut.Activity.Id, TimeSpan.FromSeconds(90));
         // Shown is not yet written: a feed activation that loses a write race to a leftover of the killed silo
         // drops what it showed, and the fan-out sends it again. Once the queue lets the fan-out go, every feed
         // has written it.
         await QueueProbe.AwaitEmpty(fixture.Database, TimeSpan.FromSeconds(90), "the fan-out, once every feed wrote the activity");
         // A message also leaves the queue when it runs out of attempts: then the fan-out gave up.
         Assert.Equal(0, await QueueProbe.DeadLetters(fixture.Database));
-        foreach (var friend in friends)
-            Assert.Single(await Feeds.All(grains, friend), a => a.Id == view.Id);
+        foreach (var friend in fanOut.Friends)
+            Assert.Single(await Feeds.All(grains, friend), a => a.Id == fanOut.Activity.Id);
     }
 }
