@@ -22,7 +22,8 @@ try
         "overload" => OverloadScenario.FromCommandLine(commandLine),
         "import" => ImportScenario.FromCommandLine(commandLine),
         "idle" => IdleScenario.FromCommandLine(commandLine),
-        var other => throw new ArgumentException($"unknown scenario '{other}' (ramp, overload, import, idle; --help)"),
+        "faults" => FaultsScenario.FromCommandLine(commandLine),
+        var other => throw new ArgumentException($"unknown scenario '{other}' (ramp, overload, import, idle, faults; --help)"),
     };
     settings = RunSettings.Read(commandLine, commandLine.Scenario);
     commandLine.RejectUnread();

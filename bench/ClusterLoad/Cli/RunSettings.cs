@@ -49,7 +49,7 @@ public sealed record RunSettings(
 
     /// <summary>The checkout this program belongs to (the folder holding OrleansScale.sln), found from the
     /// working folder or else from the program's own; the working folder when neither is inside one.</summary>
-    static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

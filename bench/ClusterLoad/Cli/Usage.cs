@@ -13,6 +13,8 @@ public static class Usage
           overload   setup, reads alone (quiet), the mix at --multiple x --rate for --duration; drain; end checks
           import     C clients (closed loop) create P products, then R reviewers review each; drain; checks
           idle       no traffic, the queue polled: is anything queued?
+          faults     on deploy/hosts.sh's layout: the mix at --rate, each fault made and healed while it runs;
+                     drain; end checks
 
         every scenario
           --api URL               default http://127.0.0.1:(8080 + ORLEANSSCALE_PORT_OFFSET)
@@ -25,9 +27,9 @@ public static class Usage
           --check-concurrency 16  requests in flight during the end checks
         durations: 500ms, 30s, 10m, 1h, or a number of seconds
 
-        ramp and overload: setup
+        ramp, overload and faults: setup
           --products 2000 --users 200 --friends 10 --articles 20 --watched-feeds 20 --setup-concurrency 32
-        ramp and overload: load
+        ramp, overload and faults: load
           --mix product-write=0.25,review=0.25,cart-change=0.4,article-save=0.1
                                   how the write rate is shared (weights; names left out keep their default)
           --reads product-read=50,feed-read=10,cart-read=5,article-read=5,sign-in=1
@@ -54,6 +56,15 @@ public static class Usage
           --drain-limit 15m --drain-stable 10s
         idle
           --duration 60s
+        faults (--api the layout's API, http://10.A.B.3:(8080 + offset); docs/hosts.md)
+          --rate 40               the write rate throughout, below what the cluster sustains
+          --faults silo1:cut,silo1:one-way,silo1:lossy:5,db:cut
+                                  HOST:KIND[:ARG...] as deploy/hosts.sh fault takes them, one after another
+          --fault-for 20s         each fault lasts this long under the load
+          --recover-for 60s       then the load goes on this long after the heal (every silo awaited Active)
+          --warmup 10s --steady 30s
+                                  the mix before any fault: warm-up (not counted), then the steady baseline
+          --hosts-script PATH     default deploy/hosts.sh of this checkout
 
         exit code: 0 done and nothing wrong or lost; 3 done with wrong answers or lost writes;
         1 setup failed; 2 bad command line.
