@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops one silo gracefully (SIGTERM) and waits until it has gone: it leaves the cluster and its grains
-# re-activate elsewhere on their next call (with Drain__Enabled=true it first hands them over).
+# are handed over to the other silos first (Drain__Enabled=false: they re-activate elsewhere on their next call).
 #   deploy/remove-silo.sh [SILO_PORT]   (default: the most recently added silo)
 source "$(dirname "$0")/lib/common.sh"
 if [ $# -ge 1 ]; then name="silo-$1"; else

@@ -15,7 +15,8 @@ using OrleansScale.Users;
 
 namespace OrleansScale.Tests.Cluster;
 
-/// <summary>The rebalancer on a two-second cycle, as the stress test runs it, and call chains watched for loops.</summary>
+/// <summary>The rebalancer on a two-second cycle, as the stress test runs it, the drain on as deployed, and call chains
+/// watched for loops.</summary>
 public sealed class MigrationStressFixture : ClusterFixture
 {
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
@@ -26,6 +27,7 @@ public sealed class MigrationStressFixture : ClusterFixture
         new("Rebalancer:Enabled", "true"),
         new("Rebalancer:RebalancerDueTime", "00:00:01"),
         new("Rebalancer:SessionCyclePeriod", "00:00:02"),
+        new("Drain:Enabled", "true"), // as deployed: the silo that leaves hands its grains over
     ];
 }
 

@@ -45,6 +45,9 @@ public class ClusterFixture : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            // A cluster torn down after its tests need not hand its grains over first (a few seconds a class);
+            // the fixtures that stop a silo while it serves turn it back on.
+            ["Drain:Enabled"] = "false",
         };
         foreach (var (key, value) in Settings)
             settings[key] = value;
