@@ -125,7 +125,8 @@ CONF
 }
 
 stop_private_postgres() {
-  local dir; dir=$(readlink -f "$1")
+  # Nothing to stop where the folder, or the one holding it, does not exist (readlink fails for the latter).
+  local dir; dir=$(readlink -f "$1") || return 0
   [ -f "$dir/pgdata/PG_VERSION" ] || return 0
   find_postgres
   if pg_run "$PG_BIN/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
