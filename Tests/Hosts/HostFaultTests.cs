@@ -6,16 +6,16 @@ using OrleansScale.Tests.Hosting;
 namespace OrleansScale.Tests.Hosts;
 
 /// <summary>Network faults between the hosts of deploy/hosts.sh, under writes.</summary>
-public sealed class HostFaultTests
+[Collection(HostsCollection.Name)]
+public sealed class HostFaultTests(HostsLayoutFixture layout)
 {
-    readonly HostsScript hosts = new();
+    readonly HostsScript hosts = layout.Hosts;
 
     [Fact]
     public async Task A_silo_host_cut_off_under_writes_is_declared_dead_comes_back_by_itself_and_loses_no_acknowledged_write()
     {
         try
         {
-            await hosts.UpAfresh(4); // the database, the API, two silos
             using var api = new HostsApi(hosts.Api);
             var admin = await api.SignInAsAdministrator();
             var products = new List<string>();
@@ -66,7 +66,8 @@ public sealed class HostFaultTests
         }
         finally
         {
-            await hosts.DownLeavingNothing();
+            // Whatever happened, the layout goes on healed for the collection's other tests.
+            await hosts.Heal("silo1");
         }
     }
 }

@@ -6,7 +6,7 @@ namespace OrleansScale.Tests.Hosts;
 /// <summary>deploy/hosts.sh, run as the tests' own layout: the port offset of the run plus one, so a layout a
 /// developer has up at the run's offset is left alone, and the programs this test run built, so the test needs
 /// no publish of its own.</summary>
-sealed class HostsScript
+public sealed class HostsScript
 {
     public int Offset { get; } = int.Parse(Environment.GetEnvironmentVariable("ORLEANSSCALE_PORT_OFFSET") ?? "0") + 1;
 
