@@ -8,8 +8,9 @@ namespace OrleansScale.Api.Admission;
 /// the reads of that interval and compares it with their quiet latency, the lowest such percentile of the last
 /// <see cref="WriteAdmissionOptions.QuietSpan"/>. Reads slower than <see cref="WriteAdmissionOptions.ReadSlowdown"/>
 /// times quiet (and than <see cref="WriteAdmissionOptions.ReadLatencyFloor"/>), or background work older than
-/// <see cref="WriteAdmissionOptions.QueueAgeTarget"/>, halve the limit (down to <see cref="WriteAdmissionOptions.MinConcurrent"/>); otherwise a limit that held writes back
-/// grows by one (up to <see cref="WriteAdmissionOptions.MaxConcurrent"/>), and one that held nothing back stays.
+/// <see cref="WriteAdmissionOptions.QueueAgeTarget"/>, halve the limit (down to
+/// <see cref="WriteAdmissionOptions.MinConcurrent"/>); otherwise a limit that held writes back grows by one (up to
+/// <see cref="WriteAdmissionOptions.MaxConcurrent"/>), and one that held nothing back stays.
 /// Writes, their background work and reads share the same cores: this hands writes what the reads leave, at
 /// the pace the queue's consumers keep up with, so an overload is shed among writes instead of felt by readers
 /// or piled up on the queue.</summary>
@@ -63,7 +64,9 @@ public sealed partial class WriteLimitGovernor(
         {
             var lower = Math.Max(o.MinConcurrent, limit / 2);
             if (lower < limit)
-                LogLowered(lower, readsSlow ? $"reads slowed down (90th percentile {p90.TotalMilliseconds:0.0} ms, quiet {Quiet.TotalMilliseconds:0.0} ms)" : "background work is behind");
+                LogLowered(lower, readsSlow
+                    ? $"reads slowed down (90th percentile {p90.TotalMilliseconds:0.0} ms, quiet {Quiet.TotalMilliseconds:0.0} ms)"
+                    : "background work is behind");
             writes.Limit = lower;
         }
         else if (heldBack && limit < o.MaxConcurrent)

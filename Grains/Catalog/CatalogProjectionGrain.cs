@@ -31,11 +31,15 @@ public sealed class CatalogProjectionGrain(CatalogDatabase database, IOptions<Ca
         var registries = new HashSet<string> { ListingRegistry.AllCategories, change.Category };
         if (oldCategory is not null)
             registries.Add(oldCategory);
-        // With the transaction of the write, listings read after its commit keep their result.
-        await Task.WhenAll(registries.Select(r => GrainFactory.GetGrain<IListingRegistryGrain>(r) is var registry && xid is { } committed
-            ? registry.Changed(lsn, committed)
-            : registry.Invalidate(lsn)));
+        await Task.WhenAll(registries.Select(Tell));
         return applied;
+
+        // With the transaction of the write, listings read after its commit keep their result.
+        Task Tell(string registryKey)
+        {
+            var registry = GrainFactory.GetGrain<IListingRegistryGrain>(registryKey);
+            return xid is { } committed ? registry.Changed(lsn, committed) : registry.Invalidate(lsn);
+        }
     }
 
     /// <returns>Whether the row changed, whether listings must hear of it, the category the product left, the WAL
