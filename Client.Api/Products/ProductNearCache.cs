@@ -47,8 +47,9 @@ public sealed class ProductNearCacheOptions
 /// announced product is dropped here. Entries of a partition are served only while this process holds a
 /// live lease from that partition: when a renewal fails, or shows that the registry restarted or dropped
 /// this process, the partition's entries are dropped, since announcements may have been missed. A fetch
-/// that an announcement overtakes is not stored (the generation check), so an old version never lands
-/// after its invalidation.</summary>
+/// that an announcement of its product (or a drop of its partition) overtakes is not stored, so an old
+/// version never lands after its invalidation; announcements of other products leave it alone, so a cluster
+/// that changes many products still fills the cache with the ones it reads.</summary>
 public sealed partial class ProductNearCache : BackgroundService, IProductCacheObserver
 {
     public const string MeterName = "OrleansScale.Api.ProductCache";
@@ -66,13 +67,27 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     readonly long pauseWhenIdleMs;
     long lastReadAt = long.MinValue / 2; // Environment.TickCount64 of a recent read
     TaskCompletionSource? resume;        // set while the renewals are paused; the next read completes it
-    long generation;   // bumped by every drop; a fetch stores only if it did not move meanwhile
+    long drops;        // bumped by every drop of a partition or of all; a fetch stores only if it did not move
+    // The products being fetched, each with the announcements of it seen since; kept only while a fetch is
+    // out, so it is as small as the reads in flight. Guarded by gate.
+    readonly Dictionary<string, Fetches> fetching = new(StringComparer.Ordinal);
     long bytes;
     long hits, misses;
     // One lease per registry partition; empty until the first renewal says how many partitions there are.
     Lease[] leases = [];
 
     sealed record Entry(ProductCopy? Product, long StoredAt, int Size);
+
+    /// <summary>The fetches of one product that are out, and how many announcements of it arrived meanwhile.</summary>
+    sealed class Fetches
+    {
+        public int Out;
+        public long Announcements;
+    }
+
+    /// <summary>What a fetch noted when it started: a change of either means its answer may be older than an
+    /// announcement, and it is not stored.</summary>
+    readonly record struct FetchStart(long Drops, long Announcements);
 
     /// <summary>This process's subscription with one registry partition.</summary>
     sealed class Lease
@@ -149,7 +164,24 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
 
     async ValueTask<ProductCopy?> Fetch(string productId)
     {
-        var seen = Volatile.Read(ref generation);
+        var started = StartFetch(productId);
+        ProductCopy? product;
+        try
+        {
+            product = await Ask(productId);
+        }
+        catch
+        {
+            EndFetch(productId, started, product: null, store: false);
+            throw;
+        }
+        EndFetch(productId, started, product);
+        return product;
+    }
+
+    /// <summary>The product grain's answer, asked twice if the cluster fails the first call transiently.</summary>
+    async Task<ProductCopy?> Ask(string productId)
+    {
         ProductSnapshot? snapshot;
         try
         {
@@ -159,22 +191,35 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
         {
             LogRetrying(productId, e.GetType().Name);
             await Task.Delay(ClusterFailures.RetryPause);
-            seen = Volatile.Read(ref generation);
             snapshot = await cluster.GetGrain<IProductGrain>(productId).Get();
         }
-        var product = snapshot is null ? null : new ProductCopy(snapshot.Version, ETags.Format(snapshot.Version), snapshot.Json);
-        Store(productId, product, seen);
-        return product;
+        return snapshot is null ? null : new ProductCopy(snapshot.Version, ETags.Format(snapshot.Version), snapshot.Json);
     }
 
-    // A disabled cache never subscribes, so no lease is live and nothing is stored.
-    void Store(string productId, ProductCopy? product, long seenGeneration)
+    FetchStart StartFetch(string productId)
+    {
+        lock (gate)
+        {
+            if (!fetching.TryGetValue(productId, out var inFlight))
+                fetching[productId] = inFlight = new Fetches();
+            inFlight.Out++;
+            return new FetchStart(drops, inFlight.Announcements);
+        }
+    }
+
+    /// <summary>Ends a fetch and stores its answer unless an announcement of the product or a drop came in
+    /// since it started. A disabled cache never subscribes, so no lease is live and nothing is stored.</summary>
+    void EndFetch(string productId, FetchStart started, ProductCopy? product, bool store = true)
     {
         var size = productId.Length * 2 + (product?.Json.Length ?? 0) + 64;
         lock (gate)
         {
+            var inFlight = fetching[productId];
+            var overtaken = inFlight.Announcements != started.Announcements || drops != started.Drops;
+            if (--inFlight.Out == 0)
+                fetching.Remove(productId);
             var now = Environment.TickCount64;
-            if (generation != seenGeneration || LeaseOf(productId) is not { } lease || !lease.Live(now)
+            if (!store || overtaken || LeaseOf(productId) is not { } lease || !lease.Live(now)
                 || bytes + size > options.MaxBytes)
                 return;
             if (entries.TryGetValue(productId, out var old))
@@ -190,7 +235,8 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     {
         lock (gate)
         {
-            generation++;
+            if (fetching.TryGetValue(productId, out var inFlight))
+                inFlight.Announcements++;
             if (entries.TryRemove(productId, out var old))
                 bytes -= old.Size;
         }
@@ -202,7 +248,7 @@ public sealed partial class ProductNearCache : BackgroundService, IProductCacheO
     {
         lock (gate)
         {
-            generation++;
+            drops++;
             foreach (var (id, entry) in entries)
             {
                 if (partition is { } p && ProductCachePartition.Of(id, partitions) != p)

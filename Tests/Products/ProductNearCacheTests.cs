@@ -22,12 +22,16 @@ public sealed class ProductNearCacheFixture : ClusterFixture
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
         builder.AddSiloBuilderConfigurator<NearCacheFaults.Configurator>();
+
+    protected override void ConfigureApi(IServiceCollection services) =>
+        services.AddSingleton<IOutgoingGrainCallFilter, NearCacheFaults>();
 }
 
 /// <summary>Faults of the near-cache announcements, armed by a test and disarmed when it disposes the handle:
 /// a registry that takes announcements and never answers them (as one whose silo died does until the cluster
 /// notices), and API processes that take longer than the registry waits to take one (as a process cut off
-/// from the cluster does, while its lease still runs).</summary>
+/// from the cluster does, while its lease still runs); and, in the API processes, the answer to a read of one
+/// product held on its way back, as a slow network holds it.</summary>
 public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCallFilter
 {
     static TaskCompletionSource? registryHeld;
@@ -39,6 +43,36 @@ public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCa
 
     public static IDisposable HoldAnnouncements() => Arm(ref registryHeld);
     public static IDisposable HoldDeliveries() => Arm(ref deliveriesHeld);
+
+    static HeldAnswer? answerHeld;
+
+    /// <summary>Holds the product grain's answer to the next reads of <paramref name="productId"/> by an API
+    /// process once it has arrived, until the handle is disposed.</summary>
+    public static HeldAnswer HoldReadAnswer(string productId) => answerHeld = new HeldAnswer(productId);
+
+    public sealed class HeldAnswer(string productId) : IDisposable
+    {
+        readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string ProductId => productId;
+
+        /// <summary>Completes when an answer is being held.</summary>
+        public Task Arrived => arrived.Task;
+
+        internal async Task Hold()
+        {
+            arrived.TrySetResult();
+            await release.Task;
+        }
+
+        public void Dispose()
+        {
+            if (answerHeld == this)
+                answerHeld = null;
+            release.TrySetResult();
+        }
+    }
 
     static IDisposable Arm(ref TaskCompletionSource? slot)
     {
@@ -63,6 +97,9 @@ public sealed class NearCacheFaults : IIncomingGrainCallFilter, IOutgoingGrainCa
         if (deliveriesHeld is { } hold && context.InterfaceMethod?.DeclaringType == typeof(IProductCacheObserver))
             await hold.Task;
         await context.Invoke();
+        if (answerHeld is { } answer && context.InterfaceMethod?.Name == nameof(IProductGrain.Get)
+            && context.InterfaceMethod.DeclaringType == typeof(IProductGrain) && context.TargetId.Key.ToString() == answer.ProductId)
+            await answer.Hold();
     }
 
     sealed class Release(TaskCompletionSource hold) : IDisposable
@@ -231,6 +268,53 @@ public sealed class ProductNearCacheTests(ProductNearCacheFixture fixture) : ICl
         await AwaitCached(fixture.ApiB, readerB, id);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/products/{id}")).StatusCode);
         await (await readerB.GetAsync($"/api/products/{id}")).AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_read_whose_answer_is_overtaken_by_an_announcement_of_its_product_is_not_kept()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Before"))).Id();
+        using var reader = fixture.ApiB.Anonymous();
+        await AwaitCached(fixture.ApiB, reader, id); // the lease is live, so a fetched answer would be kept
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("Middle")))).StatusCode);
+        Task<JsonElement> slowRead;
+        using (var held = NearCacheFaults.HoldReadAnswer(id))
+        {
+            // The grain answers version 2; the answer waits while version 3 is announced and acknowledged.
+            slowRead = Read(reader, id);
+            await held.Arrived.WaitAsync(Patience);
+            Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(id, ProductApi.Body("After")))).StatusCode);
+        }
+
+        Assert.Equal(2, (await slowRead).GetProperty("version").GetInt64()); // sent before the change was acknowledged
+        Assert.Equal("After", (await Read(reader, id)).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_read_whose_answer_waits_while_other_products_change_is_kept()
+    {
+        using var admin = await fixture.ApiA.Admin();
+        var id = (await admin.CreateProduct(ProductApi.Body("Read"))).Id();
+        var other = (await admin.CreateProduct(ProductApi.Body("Changed"))).Id();
+        using var reader = fixture.ApiB.Anonymous();
+        var cache = NearCache(fixture.ApiB);
+        await AwaitCached(fixture.ApiB, reader, other); // the lease is live, and the other product is held here
+
+        Task<JsonElement> slowRead;
+        using (var held = NearCacheFaults.HoldReadAnswer(id))
+        {
+            slowRead = Read(reader, id);
+            await held.Arrived.WaitAsync(Patience);
+            Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(ProductApi.Put(other, ProductApi.Body("Again")))).StatusCode);
+        }
+        Assert.Equal(1, (await slowRead).GetProperty("version").GetInt64());
+
+        var hits = cache.Hits;
+        Assert.Equal("Read", (await Read(reader, id)).GetProperty("name").GetString());
+        Assert.Equal(hits + 1, cache.Hits);
+        Assert.Equal("Again", (await Read(reader, other)).GetProperty("name").GetString());
     }
 
     internal static ProductNearCache NearCache(ApiFactory api) => api.Services.GetRequiredService<ProductNearCache>();
