@@ -37,7 +37,8 @@ static class Feeds
             {
                 return -1;
             }
-        }, count => count == userIds.Count, timeout, $"activity {activityId} in all {userIds.Count} feeds (count of feeds holding it)");
+        }, count => count == userIds.Count, timeout, $"activity {activityId} in all {userIds.Count} feeds (count of feeds holding it)",
+            probeTimeout: TimeSpan.FromSeconds(5));
 
     public static NewActivity Review(string subject = "product-1") =>
         new("review:" + Guid.NewGuid().ToString("N"), ActivityKinds.ReviewCreated, subject, "wrote a review");

@@ -7,8 +7,17 @@ public static class Await
 {
     /// <summary>Probes until the condition holds. A probe that fails because the cluster is briefly
     /// unreachable (a silo was just killed) counts as "not yet"; any other failure ends the wait.</summary>
-    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    /// <param name="probeTimeout">For probes that only read: one that has not answered by then counts as
+    /// "not yet" and is left behind, so a call to a silo just killed (which waits for the whole grain-call
+    /// timeout, 30 s, until the cluster declares the silo dead) does not use up the wait.</param>
+    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what,
+        TimeSpan? probeTimeout = null)
     {
+        if (probeTimeout is { } limit)
+        {
+            var unbounded = probe;
+            probe = () => unbounded().WaitAsync(limit);
+        }
         var deadline = DateTime.UtcNow + timeout;
         object? last = null;
         while (true)
