@@ -25,6 +25,7 @@ public sealed class FanOutRecoveryFixture : ClusterFixture
 public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassFixture<FanOutRecoveryFixture>
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    static readonly int QueueDefaultPartitions = new OrleansScale.Queue.QueueOptions().Partitions;
     IGrainFactory Grains => fixture.Cluster.Client;
 
     async Task SpreadOverSilos(IReadOnlyList<IAddressable> grains, IManagementGrain management)
@@ -92,6 +93,7 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
             Assert.Single(await Feeds.All(Grains, reader), a => a.Id == view.Id);
         Assert.Equal(0, await QueueProbe.DeadLetters(fixture.Database));
         await fixture.Cluster.StartAdditionalSiloAsync();
+        await QueueAgents.AwaitSettled(Grains, QueueDefaultPartitions, Patience);
     }
 
     [Fact]
@@ -101,6 +103,8 @@ public sealed class FanOutRecoveryTests(FanOutRecoveryFixture fixture) : IClassF
         var readers = await TestUsers.Create(Grains, 3);
         await TestUsers.Befriend(Grains, author, readers);
         await QueueProbe.AwaitEmpty(fixture.Database, Patience, "the work queued before");
+        // The second delivery joins the first run only on the silo that runs it: no partition may move between them.
+        await QueueAgents.AwaitSettled(Grains, QueueDefaultPartitions, Patience);
 
         // One feed cannot write, so the fan-out cannot finish: its delivery runs out of time (4 s) and the
         // queue hands the message out again after its retry delay, while the first run still waits.
