@@ -6,7 +6,9 @@
 #      user's token in Authorization: Bearer), taking turns for several rounds;
 #   3. for each run, takes the CPU time of every process of the cluster (APIs, silos, PostgreSQL, from /proc)
 #      and divides it by the requests served: CPU per request, wrk's own CPU left out;
-#   4. prints the medians over the rounds and the ratio cart / product.
+#   4. reads the API process's allocated bytes and GC pause time from its /metrics before and after each run:
+#      bytes allocated per request and GC pause per second of the run, in the API alone;
+#   5. prints the medians over the rounds and the ratio cart / product.
 #   bench/session-cost.sh [--duration 15s] [--rounds 3] [--connections 16]
 # Both reads are of one key, so both stay warm: the product read is answered from the API's near cache,
 # the cart read asks the session grain (through the gateway) on every request.
@@ -67,28 +69,41 @@ cluster_ticks() {
 }
 ticks_per_second=$(getconf CLK_TCK)
 
+# The API process's bytes allocated and GC pause seconds so far (System.Runtime on /metrics).
+api_gc() {
+  curl -fsS "$BASE/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ { a = $NF } /^dotnet_gc_pause_time_seconds_total/ { p = $NF } END { printf "%s %s", a, p }'
+}
+
 RESULTS="$DATA/bench/session-cost"
 mkdir -p "$RESULTS"
 : >"$RESULTS/runs.tsv"
-run() { # run NAME URL [wrk header args...]: one wrk run, appends "NAME req/s p99_ms cpu_us_per_request"
+run() { # run NAME URL [wrk header args...]: one wrk run, appends "NAME req/s p99_ms cpu_us_per_request
+        # api_bytes_per_request api_gc_pause_ms_per_s"
   local name=$1 url=$2; shift 2
-  local before after out requests rate p99
+  local before after out requests rate p99 gc_before gc_after started ended
+  gc_before=$(api_gc)
+  started=$(date +%s.%N)
   before=$(cluster_ticks)
   out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
   after=$(cluster_ticks)
+  ended=$(date +%s.%N)
+  gc_after=$(api_gc)
   grep -q "Non-2xx" <<<"$out" && { echo "$out" >&2; die "$name: some answers were not 2xx"; }
   requests=$(awk '/requests in/ { print $1 }' <<<"$out")
   rate=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }' <<<"$out")
   awk -v n="$name" -v r="$rate" -v p="$p99" -v t=$((after - before)) -v q="$requests" -v hz="$ticks_per_second" \
-    'BEGIN { printf "%s\t%s\t%s\t%.1f\n", n, r, p, t / hz * 1e6 / q }' | tee -a "$RESULTS/runs.tsv"
+    -v g0="$gc_before" -v g1="$gc_after" -v s0="$started" -v s1="$ended" \
+    'BEGIN { split(g0, a, " "); split(g1, b, " ");
+             printf "%s\t%s\t%s\t%.1f\t%.0f\t%.2f\n", n, r, p, t / hz * 1e6 / q, (b[1] - a[1]) / q, (b[2] - a[2]) * 1000 / (s1 - s0) }' \
+    | tee -a "$RESULTS/runs.tsv"
 }
 
 say "Warming up both routes"
 wrk -t1 -c4 -d3s "$BASE/api/products/$product" >/dev/null
 wrk -t1 -c4 -d3s -H "Authorization: Bearer $token" "$BASE/api/sessions/current/cart" >/dev/null
 
-say "wrk -t2 -c$CONNECTIONS -d$DURATION, $ROUNDS rounds (name, requests/s, p99 ms, cluster CPU µs per request)"
+say "wrk -t2 -c$CONNECTIONS -d$DURATION, $ROUNDS rounds (name, requests/s, p99 ms, cluster CPU µs per request, API bytes allocated per request, API GC pause ms per s)"
 for round in $(seq "$ROUNDS"); do
   run product-read "$BASE/api/products/$product"
   run cart-read "$BASE/api/sessions/current/cart" -H "Authorization: Bearer $token"
@@ -97,9 +112,10 @@ done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 column_median() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$RESULTS/runs.tsv" | median; }
 echo
-printf '%-14s %12s %10s %22s\n' "route" "requests/s" "p99 ms" "CPU µs per request"
+printf '%-14s %12s %10s %22s %26s %24s\n' "route" "requests/s" "p99 ms" "CPU µs per request" "API bytes per request" "API GC pause ms per s"
 for name in product-read cart-read; do
-  printf '%-14s %12s %10s %22s\n' "$name" "$(column_median $name 2)" "$(column_median $name 3)" "$(column_median $name 4)"
+  printf '%-14s %12s %10s %22s %26s %24s\n' "$name" "$(column_median $name 2)" "$(column_median $name 3)" "$(column_median $name 4)" \
+    "$(column_median $name 5)" "$(column_median $name 6)"
 done
 awk -v c="$(column_median cart-read 4)" -v p="$(column_median product-read 4)" \
   'BEGIN { printf "cart read / product read, CPU per request: %.2f (goal: at most 1.15)\n", c / p }'
