@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Providers.Streams.Common;
 
 namespace OrleansScale.Tests.Hosting;
@@ -5,16 +6,35 @@ namespace OrleansScale.Tests.Hosting;
 /// <summary>The queue's pulling agents as the silos report them.</summary>
 public static class QueueAgents
 {
-    /// <summary>Waits until every partition of the queue is pulled by exactly one agent and every active silo
-    /// runs some (with no more silos than partitions): after a silo joins or dies, partitions move between
+    /// <summary>How long the agents per silo must stay as they are to count as settled.</summary>
+    static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>Waits until every partition of the queue is pulled by exactly one agent and the count of agents
+    /// per silo has not changed for <see cref="Quiet"/>: after a silo joins or dies, partitions move between
     /// silos for a few seconds, and a message delivered again meanwhile may go to another silo than the first
-    /// time.</summary>
-    public static Task AwaitSettled(IGrainFactory grains, int partitions, TimeSpan timeout) =>
-        Await.Until(async () =>
+    /// time. (The ring that assigns partitions may leave a silo with none, so that is not waited for.)</summary>
+    public static async Task AwaitSettled(IGrainFactory grains, int partitions, TimeSpan timeout)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var waited = Stopwatch.StartNew();
+        string? last = null;
+        var unchanged = Stopwatch.StartNew();
+        while (true)
         {
-            var perSilo = await grains.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<PersistentStreamProvider>(
-                StreamProviders.Queue, (int)PersistentStreamProviderCommand.GetNumberRunningAgents);
-            return perSilo.Select(count => Convert.ToInt32(count)).ToArray();
-        }, agents => agents.Sum() == partitions && agents.All(count => count > 0), timeout,
-            $"the queue's {partitions} partitions pulled once each, by every silo (agents per silo)");
+            var perSilo = (await management.SendControlCommandToProvider<PersistentStreamProvider>(
+                StreamProviders.Queue, (int)PersistentStreamProviderCommand.GetNumberRunningAgents))
+                .Select(count => Convert.ToInt32(count)).ToArray();
+            var now = string.Join(", ", perSilo);
+            if (now != last)
+            {
+                last = now;
+                unchanged.Restart();
+            }
+            else if (perSilo.Sum() == partitions && unchanged.Elapsed >= Quiet)
+                return;
+            if (waited.Elapsed > timeout)
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for the queue's {partitions} partitions to be pulled once each, unchanged for {Quiet.TotalSeconds:0} s; agents per silo: {last}");
+            await Task.Delay(250);
+        }
+    }
 }
