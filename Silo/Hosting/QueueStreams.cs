@@ -37,6 +37,7 @@ static class QueueStreams
                 o.DeadLetterEvictionTimeout = queue.DeadLetterRetention;
             }));
             stream.ConfigurePartitioning(queue.Partitions);
+            stream.ConfigurePartitionBalancing(EvenQueueBalancer.Create);
             // The agent's cache is what a silo holds of a partition: leased messages waiting for or in delivery.
             // Bounding it bounds the work in flight per partition, and keeps a backlog in Postgres, unleased.
             stream.ConfigureCache(queue.MaxInFlightPerPartition);

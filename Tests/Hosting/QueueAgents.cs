@@ -12,8 +12,8 @@ public static class QueueAgents
     /// <summary>Waits until every partition of the queue is pulled by exactly one agent and the count of agents
     /// per silo has not changed for <see cref="Quiet"/>: after a silo joins or dies, partitions move between
     /// silos for a few seconds, and a message delivered again meanwhile may go to another silo than the first
-    /// time. (The ring that assigns partitions may leave a silo with none, so that is not waited for.)</summary>
-    public static async Task AwaitSettled(IGrainFactory grains, int partitions, TimeSpan timeout)
+    /// time. Returns the agents per silo, fewest first.</summary>
+    public static async Task<int[]> AwaitSettled(IGrainFactory grains, int partitions, TimeSpan timeout)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         var waited = Stopwatch.StartNew();
@@ -31,7 +31,7 @@ public static class QueueAgents
                 unchanged.Restart();
             }
             else if (perSilo.Sum() == partitions && unchanged.Elapsed >= Quiet)
-                return;
+                return [.. perSilo.Order()];
             if (waited.Elapsed > timeout)
                 throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for the queue's {partitions} partitions to be pulled once each, unchanged for {Quiet.TotalSeconds:0} s; agents per silo: {last}");
             await Task.Delay(250);
