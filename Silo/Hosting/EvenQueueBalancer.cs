@@ -12,15 +12,29 @@ namespace OrleansScale.Silo.Hosting;
 /// the others take its partitions as soon as they see it leave, and it gives them up as soon as it sees
 /// itself leave. While the silos see a membership change at different moments, a partition may be pulled
 /// by two of them, or by none, for that moment, as with the ring: the queue leases each message to one
-/// agent only.</summary>
+/// agent only. A stopping silo can give its partitions up before Orleans' shutdown begins
+/// (<see cref="Relinquish"/>, called by <see cref="DrainOnStop"/>).</summary>
 sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQueueBalancer> logger)
     : QueueBalancerBase(services, logger)
 {
     QueueId[] partitions = [];
     SiloAddress[] activeSilos = [];
+    volatile bool relinquished;
 
-    public static IStreamQueueBalancer Create(IServiceProvider services, string name) =>
-        ActivatorUtilities.CreateInstance<EvenQueueBalancer>(services);
+    public static IStreamQueueBalancer Create(IServiceProvider services, string name)
+    {
+        var balancer = ActivatorUtilities.CreateInstance<EvenQueueBalancer>(services);
+        services.GetRequiredService<QueueBalancers>().Add(balancer);
+        return balancer;
+    }
+
+    /// <summary>From now on this silo pulls no partition; completes when its pulling agents have stopped. The
+    /// other silos take the partitions over when they see this one leave the active silos.</summary>
+    public Task Relinquish()
+    {
+        relinquished = true;
+        return NotifyListeners();
+    }
 
     public override Task Initialize(IStreamQueueMapper queueMapper)
     {
@@ -28,7 +42,8 @@ sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQu
         return base.Initialize(queueMapper);
     }
 
-    public override IEnumerable<QueueId> GetMyQueues() => Share(partitions, Volatile.Read(ref activeSilos), SiloAddress);
+    public override IEnumerable<QueueId> GetMyQueues() =>
+        relinquished ? [] : Share(partitions, Volatile.Read(ref activeSilos), SiloAddress);
 
     /// <summary>The partitions <paramref name="silo"/> pulls when <paramref name="silos"/> (in order) are the
     /// active ones: none when it is not one of them (joining, or stopping).</summary>
@@ -66,4 +81,26 @@ sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQu
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telling the queue's pulling agents about a new share of partitions failed")]
     partial void LogNotifyFailed(Exception exception);
+}
+
+/// <summary>This silo's queue balancers, one per queue provider, so that a stopping silo can give up its
+/// partitions before it drains.</summary>
+sealed class QueueBalancers
+{
+    readonly List<EvenQueueBalancer> all = [];
+
+    public void Add(EvenQueueBalancer balancer)
+    {
+        lock (all)
+            all.Add(balancer);
+    }
+
+    /// <summary>Completes when every queue's pulling agents on this silo have stopped.</summary>
+    public Task Relinquish()
+    {
+        EvenQueueBalancer[] each;
+        lock (all)
+            each = [.. all];
+        return Task.WhenAll(each.Select(balancer => balancer.Relinquish()));
+    }
 }

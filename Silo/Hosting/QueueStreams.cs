@@ -22,6 +22,7 @@ static class QueueStreams
             new QueueOptionsValidator(provider.GetRequiredService<IOptions<SiloMessagingOptions>>().Value.ResponseTimeout));
         silo.Services.AddSingleton<QueueMetrics>();
         silo.Services.AddSingleton<QueueDeliveries>();
+        silo.Services.AddSingleton<QueueBalancers>();
         silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<QueueRetryPolicy>(provider, connectionString));
         silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DeadSiloLeases>(provider, connectionString));
 

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 using Orleans.Streams;
 using OrleansScale.Queue;
 using OrleansScale.Silo.Hosting;
@@ -18,10 +20,12 @@ public sealed class QueueBalanceTests(QueueBalanceFixture fixture) : IClassFixtu
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     static readonly int Partitions = new QueueOptions().Partitions;
 
-    Task<int[]> AgentsPerSilo() => QueueAgents.AwaitSettled(fixture.Cluster.Client, Partitions, Patience);
+    Task<int[]> AgentsPerSilo(int pulled) => QueueAgents.AwaitSettled(fixture.Cluster.Client, pulled, Patience);
+
+    Task<int[]> AgentsPerSilo() => AgentsPerSilo(Partitions);
 
     [Fact]
-    public async Task Every_active_silo_pulls_an_even_share_of_the_queue_as_silos_join_and_leave()
+    public async Task Every_active_silo_pulls_an_even_share_of_the_queue_as_silos_join_and_leave_and_a_stopping_one_can_give_its_share_up_first()
     {
         Assert.Equal(4, Partitions); // the shares below are for 4
         Assert.Equal(new[] { 4 }, await AgentsPerSilo());
@@ -31,6 +35,12 @@ public sealed class QueueBalanceTests(QueueBalanceFixture fixture) : IClassFixtu
 
         var third = await fixture.Cluster.StartAdditionalSiloAsync();
         Assert.Equal(new[] { 1, 1, 2 }, await AgentsPerSilo());
+
+        // What the drain does first: the silo's agents stop while it is still a member; its partition waits
+        // for the others to see it leave.
+        var services = ((InProcessSiloHandle)third).SiloHost.Services;
+        await services.GetRequiredService<QueueBalancers>().Relinquish();
+        Assert.Equal(new[] { 0, 1, 2 }, await AgentsPerSilo(Partitions - 1));
 
         await fixture.Cluster.StopSiloAsync(third);
         Assert.Equal(new[] { 2, 2 }, await AgentsPerSilo());
