@@ -91,7 +91,7 @@ public sealed class CommandLine
                                         string.Join(", ", unread.Select(u => "--" + u)) + " (see --help)");
     }
 
-    static TimeSpan? ParseDuration(string text)
+    internal static TimeSpan? ParseDuration(string text)
     {
         var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("", 1) };
         foreach (var (suffix, seconds) in units)

@@ -50,6 +50,11 @@ public static class Usage
           --duration 10m          of the overload
           --warmup 10s            reads alone first, reported but not counted: start-up is not load
           --quiet 30s             then reads alone for the quiet product-read p99
+          --events 185s:add-silo,315s:remove-silo
+                          cluster operations during the overload: deploy/SCRIPT.sh of this checkout
+                          (add-silo, remove-silo, roll, add-api) that long after it began, one after
+                          another; marked on the charts, their output in the results
+          --deploy-dir PATH       default deploy/ of this checkout
         import
           --clients 32 --products 10000 --reviewers 10
           --settle 60s            after the drain, watch this long: nothing should be queued

@@ -18,7 +18,9 @@ public sealed record TimelineRow(
 /// <summary>Offered: requests due in the second. Served: answers (right or wrong) that came in it.</summary>
 public sealed record GroupSecond(long Offered, long Served, long Failed, long Shed, long Wrong, long NotSent, double? P99Milliseconds);
 
-public sealed record PhaseMark(TimeSpan At, string Name);
+/// <summary>A line on the charts: where a phase began, or an event during one (<see cref="IsEvent"/>), such as a
+/// silo added while the load runs; only phases name the seconds of timeline.csv.</summary>
+public sealed record PhaseMark(TimeSpan At, string Name, bool IsEvent = false);
 
 /// <summary>Counts every request into the second it was due in (offered) or ended in (the rest), and
 /// turns each second into a row once it is safely over. Seconds live in a small ring of buckets, so a row
@@ -48,6 +50,12 @@ public sealed class Timeline(RunClock clock, QueueMonitor queue)
     {
         lock (marks)
             marks.Add(new PhaseMark(clock.Elapsed, name));
+    }
+
+    public void MarkEvent(string name)
+    {
+        lock (marks)
+            marks.Add(new PhaseMark(clock.Elapsed, name, IsEvent: true));
     }
 
     public void Due(OperationGroup group, TimeSpan dueAt) => BucketAt(dueAt).Add(group, Field.Offered);
@@ -137,7 +145,7 @@ public sealed class Timeline(RunClock clock, QueueMonitor queue)
     string PhaseAt(int second)
     {
         lock (marks)
-            return marks.LastOrDefault(m => m.At.TotalSeconds <= second + 0.5)?.Name ?? "start";
+            return marks.LastOrDefault(m => !m.IsEvent && m.At.TotalSeconds <= second + 0.5)?.Name ?? "start";
     }
 
     enum Field { Offered, Served, Failed, Shed, Wrong, NotSent }

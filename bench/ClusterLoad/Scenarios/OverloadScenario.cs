@@ -12,19 +12,25 @@ namespace OrleansScale.Bench.ClusterLoad.Scenarios;
 /// answers: how much slower do reads get, is anything wrong or lost, how long is the backlog.</summary>
 public sealed class OverloadScenario(
     SetupSettings setup, LoadMix mix, double sustainableRate, double multiple, TimeSpan duration, TimeSpan warmup,
-    TimeSpan quietDuration, (TimeSpan StableFor, TimeSpan Limit) drain) : IScenario
+    TimeSpan quietDuration, (TimeSpan StableFor, TimeSpan Limit) drain, ClusterEvents events) : IScenario
 {
-    public static OverloadScenario FromCommandLine(CommandLine commandLine) => new(
-        MixedWorkload.ReadSetup(commandLine),
-        LoadMix.Read(commandLine),
-        commandLine.Double("rate", double.NaN, min: 0.1) is var rate && double.IsNaN(rate)
-            ? throw new ArgumentException("overload needs --rate: the sustainable write rate the ramp scenario found")
-            : rate,
-        commandLine.Double("multiple", 2, min: 0.01),
-        commandLine.Duration("duration", TimeSpan.FromMinutes(10)),
-        commandLine.Duration("warmup", TimeSpan.FromSeconds(10)),
-        commandLine.Duration("quiet", TimeSpan.FromSeconds(30)),
-        MixedWorkload.ReadDrain(commandLine));
+    public static OverloadScenario FromCommandLine(CommandLine commandLine)
+    {
+        var duration = commandLine.Duration("duration", TimeSpan.FromMinutes(10));
+        return new(
+            MixedWorkload.ReadSetup(commandLine),
+            LoadMix.Read(commandLine),
+            commandLine.Double("rate", double.NaN, min: 0.1) is var rate && double.IsNaN(rate)
+                ? throw new ArgumentException("overload needs --rate: the sustainable write rate the ramp scenario found")
+                : rate,
+            commandLine.Double("multiple", 2, min: 0.01),
+            duration,
+            commandLine.Duration("warmup", TimeSpan.FromSeconds(10)),
+            commandLine.Duration("quiet", TimeSpan.FromSeconds(30)),
+            MixedWorkload.ReadDrain(commandLine),
+            new ClusterEvents(ClusterEvent.ParseList(commandLine.Text("events"), duration),
+                commandLine.Text("deploy-dir") ?? Path.Combine(RunSettings.RepositoryRoot(), "deploy")));
+    }
 
     public async Task RunAsync(Run run, CancellationToken stop)
     {
@@ -37,7 +43,10 @@ public sealed class OverloadScenario(
 
         var writeRate = sustainableRate * multiple;
         var overload = run.BeginPhase("overload", $"{multiple:0.##} x {sustainableRate:0.#}/s: " + mix.Describe(writeRate));
+        var operations = events.RunAsync(run, run.Clock.Elapsed, stop);
         await run.RunLoadAsync(overload, work.Load(writeRate), duration, stop);
+        // An event still running when the load stops (a long roll) is waited for before the drain.
+        run.Results["events"] = await operations;
 
         // The drain starts the moment the load stops; the overload's last answers come in meanwhile.
         var draining = work.DrainAndCheckAsync(run, drain.StableFor, drain.Limit, stop);
