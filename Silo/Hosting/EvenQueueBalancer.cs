@@ -14,12 +14,15 @@ namespace OrleansScale.Silo.Hosting;
 /// by two of them, or by none, for that moment, as with the ring: the queue leases each message to one
 /// agent only. A stopping silo can give its partitions up before Orleans' shutdown begins
 /// (<see cref="Relinquish"/>, called by <see cref="DrainOnStop"/>).</summary>
-sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQueueBalancer> logger)
+sealed partial class EvenQueueBalancer(IServiceProvider services, GivenUpLeases givenUp, ILogger<EvenQueueBalancer> logger)
     : QueueBalancerBase(services, logger)
 {
     QueueId[] partitions = [];
     SiloAddress[] activeSilos = [];
     volatile bool relinquished;
+    // What the agents were last told to pull; only touched by the serialized notifications below.
+    readonly SemaphoreSlim notifying = new(1, 1);
+    HashSet<QueueId> pulled = [];
 
     public static IStreamQueueBalancer Create(IServiceProvider services, string name)
     {
@@ -33,7 +36,7 @@ sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQu
     public Task Relinquish()
     {
         relinquished = true;
-        return NotifyListeners();
+        return NotifyAndReleaseGivenUp();
     }
 
     public override Task Initialize(IStreamQueueMapper queueMapper)
@@ -67,12 +70,31 @@ sealed partial class EvenQueueBalancer(IServiceProvider services, ILogger<EvenQu
     {
         try
         {
-            await NotifyListeners();
+            await NotifyAndReleaseGivenUp();
         }
         catch (Exception e)
         {
             // The pulling agents keep the partitions they had until the next membership change.
             LogNotifyFailed(e);
+        }
+    }
+
+    /// <summary>Tells the pulling agents the new share; once the agents of the partitions given up have stopped,
+    /// hands back what this silo still leases on them.</summary>
+    async Task NotifyAndReleaseGivenUp()
+    {
+        await notifying.WaitAsync();
+        try
+        {
+            var now = GetMyQueues().ToHashSet();
+            await NotifyListeners();
+            var given = pulled.Except(now).ToList();
+            pulled = now;
+            await givenUp.Release(given);
+        }
+        finally
+        {
+            notifying.Release();
         }
     }
 

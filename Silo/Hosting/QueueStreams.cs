@@ -23,6 +23,7 @@ static class QueueStreams
         silo.Services.AddSingleton<QueueMetrics>();
         silo.Services.AddSingleton<QueueDeliveries>();
         silo.Services.AddSingleton<QueueBalancers>();
+        silo.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GivenUpLeases>(provider, connectionString));
         silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<QueueRetryPolicy>(provider, connectionString));
         silo.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DeadSiloLeases>(provider, connectionString));
 

@@ -38,12 +38,37 @@ public sealed class QueueBalanceTests(QueueBalanceFixture fixture) : IClassFixtu
 
         // What the drain does first: the silo's agents stop while it is still a member; its partition waits
         // for the others to see it leave.
+        // A lease the third silo still holds in every partition, as one whose delivery was running when its agent
+        // stopped: the partition it gives up gets it back at once, the others are not its to hand back.
+        var leasedBy = ProviderConnectionNames.ApplicationName(third.SiloAddress);
+        await LeaseInEveryPartition(leasedBy);
         var services = ((InProcessSiloHandle)third).SiloHost.Services;
         await services.GetRequiredService<QueueBalancers>().Relinquish();
         Assert.Equal(new[] { 0, 1, 2 }, await AgentsPerSilo(Partitions - 1));
+        Assert.Equal(1, await fixture.Database.Scalar<long>(
+            $"SELECT count(*) FROM orleans_stream_message WHERE payload = '\\x00'::bytea AND visible_on <= now() AND leased_by IS NULL"));
+        Assert.Equal(Partitions - 1, await fixture.Database.Scalar<long>(
+            $"SELECT count(*) FROM orleans_stream_message WHERE payload = '\\x00'::bytea AND visible_on > now() AND leased_by = '{leasedBy}'"));
+        await fixture.Database.Scalar<long>("WITH gone AS (DELETE FROM orleans_stream_message WHERE payload = '\\x00'::bytea RETURNING 1) SELECT count(*) FROM gone");
 
         await fixture.Cluster.StopSiloAsync(third);
         Assert.Equal(new[] { 2, 2 }, await AgentsPerSilo());
+    }
+
+    /// <summary>A message in each partition leased by that silo for 5 minutes; its payload (one zero byte) marks it.</summary>
+    async Task LeaseInEveryPartition(string leasedBy)
+    {
+        var serviceId = fixture.Cluster.Options.ServiceId;
+        await fixture.Database.Scalar<long>($$"""
+            WITH added AS (
+                INSERT INTO orleans_stream_message
+                    (service_id, provider_id, queue_id, dequeued, visible_on, expires_on, created_on, modified_on, payload, leased_by)
+                SELECT '{{serviceId}}', '{{StreamProviders.Queue}}', 'queue-' || i, 1, now() + interval '5 minutes',
+                       now() + interval '1 day', now(), now(), '\x00'::bytea, '{{leasedBy}}'
+                  FROM generate_series(0, {{Partitions - 1}}) AS i
+                RETURNING 1)
+            SELECT count(*) FROM added
+            """);
     }
 
     [Fact]
