@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Configuration;
 
 namespace OrleansScale.Silo.Hosting;
@@ -67,21 +66,8 @@ sealed partial class DeadSiloLeases(
         }
     }
 
-    async Task<int> Release(SiloAddress dead, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT orleans_stream_release_leases($1, $2, $3)", connection)
-        {
-            Parameters =
-            {
-                new() { Value = cluster.Value.ServiceId },
-                new() { Value = StreamProviders.Queue },
-                new() { Value = ProviderConnectionNames.ApplicationName(dead) },
-            },
-        };
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    Task<int> Release(SiloAddress dead, CancellationToken cancellationToken) =>
+        GivenUpLeases.HandBack(connectionString, cluster.Value.ServiceId, dead, queueIds: null, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handed back {Count} queue messages leased by {Silo}, which was declared dead")]
     partial void LogReleased(int count, SiloAddress silo);

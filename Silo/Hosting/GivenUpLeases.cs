@@ -22,19 +22,8 @@ sealed partial class GivenUpLeases(
             return;
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT orleans_stream_release_queue_leases($1, $2, $3, $4)", connection)
-            {
-                Parameters =
-                {
-                    new() { Value = cluster.Value.ServiceId },
-                    new() { Value = StreamProviders.Queue },
-                    new() { Value = partitions.Select(p => p.ToString()).ToArray() },
-                    new() { Value = ProviderConnectionNames.ApplicationName(local.SiloAddress) },
-                },
-            };
-            var released = (int)(await command.ExecuteScalarAsync())!;
+            var released = await HandBack(connectionString, cluster.Value.ServiceId, local.SiloAddress,
+                [.. partitions.Select(p => p.ToString())], CancellationToken.None);
             if (released > 0)
                 LogReleased(released, partitions.Count);
         }
@@ -42,6 +31,26 @@ sealed partial class GivenUpLeases(
         {
             LogReleaseFailed(e, partitions.Count);
         }
+    }
+
+    /// <summary>Makes the messages <paramref name="holder"/> leases in those partitions (all of them when null)
+    /// visible now; returns how many.</summary>
+    public static async Task<int> HandBack(string connectionString, string serviceId, SiloAddress holder,
+        string[]? queueIds, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT orleans_stream_release_queue_leases($1, $2, $3, $4)", connection)
+        {
+            Parameters =
+            {
+                new() { Value = serviceId },
+                new() { Value = StreamProviders.Queue },
+                new() { Value = (object?)queueIds ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                new() { Value = ProviderConnectionNames.ApplicationName(holder) },
+            },
+        };
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Handed back {Count} queue messages still leased on {Partitions} partitions this silo no longer pulls")]
