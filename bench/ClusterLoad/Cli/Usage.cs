@@ -52,8 +52,11 @@ public static class Usage
           --quiet 30s             then reads alone for the quiet product-read p99
           --events 185s:add-silo,315s:remove-silo
                           cluster operations during the overload: deploy/SCRIPT.sh of this checkout
-                          (add-silo, remove-silo, roll, add-api) that long after it began, one after
-                          another; marked on the charts, their output in the results
+                          (add-silo, remove-silo, roll, add-api) or a crash (kill-silo: bench/kill-silo.sh)
+                          that long after it began, one after another; marked on the charts, their
+                          output in the results, each measured apart against the steady minute before
+                          the first
+          --event-tail 10s        an event's window goes on this long after its script ended
           --deploy-dir PATH       default deploy/ of this checkout
         import
           --clients 32 --products 10000 --reviewers 10

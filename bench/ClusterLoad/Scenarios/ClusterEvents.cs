@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using OrleansScale.Bench.ClusterLoad.Cli;
+using OrleansScale.Bench.ClusterLoad.Measurement;
 
 namespace OrleansScale.Bench.ClusterLoad.Scenarios;
 
@@ -8,8 +9,12 @@ namespace OrleansScale.Bench.ClusterLoad.Scenarios;
 /// overload began ("185s:add-silo").</summary>
 public sealed record ClusterEvent(TimeSpan At, string Script)
 {
-    /// <summary>The scripts an event may run: the operations users run on a cluster that serves.</summary>
-    public static readonly IReadOnlyList<string> Scripts = ["add-silo", "remove-silo", "roll", "add-api"];
+    /// <summary>The scripts an event may run: the operations users run on a cluster that serves (deploy/), and the
+    /// crash of a silo (bench/kill-silo.sh).</summary>
+    public static readonly IReadOnlyList<string> Scripts = ["add-silo", "remove-silo", "roll", "add-api", "kill-silo"];
+
+    /// <summary>Faults rather than operations: their scripts are in bench/, not deploy/.</summary>
+    public bool IsFault => Script == "kill-silo";
 
     /// <summary>"185s:add-silo,315s:remove-silo"; empty when not given.</summary>
     public static IReadOnlyList<ClusterEvent> ParseList(string? text, TimeSpan within)
@@ -30,19 +35,32 @@ public sealed record ClusterEvent(TimeSpan At, string Script)
     }
 }
 
-/// <summary>Runs the events one after the other while the overload runs, each from deploy/ of this checkout with
-/// this process's environment (so ORLEANSSCALE_PORT_OFFSET names the same cluster), its output in
-/// event-N-SCRIPT.log of the results. Start and end are marked on the timeline, so the charts show them.</summary>
-public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string deployDirectory)
+/// <summary>Runs the events one after the other while the overload runs, each from deploy/ (or bench/) of this
+/// checkout with this process's environment (so ORLEANSSCALE_PORT_OFFSET names the same cluster), its output in
+/// event-N-SCRIPT.log of the results. Start and end are marked on the timeline, so the charts show them, and
+/// measured apart (<see cref="EventWindows"/>): the steady stretch before the first event (up to
+/// <see cref="SteadyFor"/>), and each event from its start until <paramref name="tail"/> after it ended.</summary>
+public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string deployDirectory, string benchDirectory, TimeSpan tail)
 {
     /// <summary>How long one script may take (a roll builds and replaces every process).</summary>
     static readonly TimeSpan ScriptLimit = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest steady stretch measured before the first event.</summary>
+    public static readonly TimeSpan SteadyFor = TimeSpan.FromSeconds(60);
+
+    public const string SteadyWindow = EventWindowReport.SteadyName;
 
     public bool Any => events.Count > 0;
 
     public async Task<JsonArray> RunAsync(Run run, TimeSpan overloadStart, CancellationToken stop)
     {
         var done = new JsonArray();
+        if (Any)
+        {
+            var first = overloadStart + events[0].At;
+            var steadyFrom = first - TimeSpan.FromTicks(Math.Min(SteadyFor.Ticks, events[0].At.Ticks));
+            run.Windows.Open(SteadyWindow, $"the {(first - steadyFrom).TotalSeconds:0} s before the first event", steadyFrom, first);
+        }
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -51,9 +69,12 @@ public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string dep
                 await Task.Delay(wait, stop);
             run.Timeline.MarkEvent(e.Script);
             var started = run.Clock.Elapsed;
+            var window = run.Windows.Open($"{e.Script} ({i + 1})",
+                $"from its start until {tail.TotalSeconds:0} s after it ended", started);
             var log = Path.Combine(run.Settings.OutputDirectory, $"event-{i + 1}-{e.Script}.log");
-            var exit = await RunScript(Path.Combine(deployDirectory, e.Script + ".sh"), log, stop);
+            var exit = await RunScript(Path.Combine(e.IsFault ? benchDirectory : deployDirectory, e.Script + ".sh"), log, stop);
             run.Timeline.MarkEvent(e.Script + " done");
+            run.Windows.Close(window, run.Clock.Elapsed + tail);
             var took = run.Clock.Elapsed - started;
             run.Out.WriteLine($"event {e.Script}: started {(started - overloadStart).TotalSeconds:0.0} s into the overload, " +
                               $"took {took.TotalSeconds:0.0} s, exit {exit} (output: {log})");

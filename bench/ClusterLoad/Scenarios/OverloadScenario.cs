@@ -29,7 +29,9 @@ public sealed class OverloadScenario(
             commandLine.Duration("quiet", TimeSpan.FromSeconds(30)),
             MixedWorkload.ReadDrain(commandLine),
             new ClusterEvents(ClusterEvent.ParseList(commandLine.Text("events"), duration),
-                commandLine.Text("deploy-dir") ?? Path.Combine(RunSettings.RepositoryRoot(), "deploy")));
+                commandLine.Text("deploy-dir") ?? Path.Combine(RunSettings.RepositoryRoot(), "deploy"),
+                Path.Combine(RunSettings.RepositoryRoot(), "bench"),
+                commandLine.Duration("event-tail", TimeSpan.FromSeconds(10))));
     }
 
     public async Task RunAsync(Run run, CancellationToken stop)
@@ -52,6 +54,7 @@ public sealed class OverloadScenario(
         var draining = work.DrainAndCheckAsync(run, drain.StableFor, drain.Limit, stop);
         await run.ReportAsync(quiet);
         await run.ReportAsync(overload);
+        var windows = EventWindowReport.Print(run.Out, run.Windows.All);
         var drained = await draining;
 
         var quietP99 = P99(quiet, "product-read");
@@ -78,6 +81,8 @@ public sealed class OverloadScenario(
         run.Results["productReadP99MsOverload"] = SummaryJson.Ms(overloadP99);
         run.Results["productReadP99Ratio"] = ratio is { } r ? Math.Round(r, 3) : null;
         run.Results["deadLettersAtEnd"] = end?.DeadLetters;
+        if (windows.Count > 0)
+            run.Results["windows"] = windows;
         run.Results["amplification"] = new JsonObject(change.Namespaces.Select(n => KeyValuePair.Create(n.Namespace, (JsonNode?)n.Amplification)));
     }
 

@@ -26,7 +26,7 @@ public sealed class Run : IAsyncDisposable
         Api = new ApiClient(settings.Api, settings.RequestTimeout, settings.Connections);
         Queue = new QueueMonitor(Api, Clock);
         Timeline = new Timeline(Clock, Queue);
-        Scheduler = new OpenLoopScheduler(Clock, Timeline, settings.InFlightCap, Out);
+        Scheduler = new OpenLoopScheduler(Clock, Timeline, Windows, settings.InFlightCap, Out);
         monitoring = Queue.RunAsync(background.Token);
         sampling = Timeline.RunAsync(background.Token);
     }
@@ -38,6 +38,9 @@ public sealed class Run : IAsyncDisposable
     public QueueMonitor Queue { get; }
     public Timeline Timeline { get; }
     public OpenLoopScheduler Scheduler { get; }
+
+    /// <summary>Stretches measured apart from the phases (<see cref="EventWindows"/>): what a cluster event cost.</summary>
+    public EventWindows Windows { get; } = new();
 
     /// <summary>The scenario's own findings for summary.json (the sustainable rate, the drain time, …).</summary>
     public JsonObject Results { get; } = [];

@@ -13,7 +13,7 @@ public sealed record OfferedLoad(Operation Operation, double Rate);
 /// slow system cannot slow the offered load down and hide its own queueing (no coordinated omission).
 /// Each operation may have at most <c>inFlightCap</c> requests out; one due beyond that is counted as not
 /// sent (client cap) rather than queued in the driver.</summary>
-public sealed class OpenLoopScheduler(RunClock clock, Timeline timeline, int inFlightCap, TextWriter log)
+public sealed class OpenLoopScheduler(RunClock clock, Timeline timeline, EventWindows windows, int inFlightCap, TextWriter log)
 {
     /// <summary>How often due requests are launched: a request waits at most this long past its due time,
     /// and that wait counts in its latency.</summary>
@@ -69,6 +69,7 @@ public sealed class OpenLoopScheduler(RunClock clock, Timeline timeline, int inF
             Interlocked.Decrement(ref lane.InFlight.Value);
             lane.Stats.CountNotSentCap();
             timeline.NotSent(lane.Operation.Group);
+            windows.Record(lane.Operation.Name, lane.Operation.Group, lane.Rate, due, null, null);
             return;
         }
         phase.RequestStarted();
@@ -91,6 +92,7 @@ public sealed class OpenLoopScheduler(RunClock clock, Timeline timeline, int inF
         TimeSpan? latency = outcome.Kind == OutcomeKind.KeyBusy ? null : clock.Elapsed - due;
         lane.Stats.Record(outcome, latency);
         timeline.Ended(lane.Operation.Group, outcome, latency);
+        windows.Record(lane.Operation.Name, lane.Operation.Group, lane.Rate, due, outcome, latency);
         Interlocked.Decrement(ref lane.InFlight.Value);
         phase.RequestEnded();
     }
