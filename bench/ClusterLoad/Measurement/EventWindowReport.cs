@@ -19,7 +19,7 @@ public static class EventWindowReport
         output.WriteLine("== cluster events, measured apart (a request counts in the overload and in every window it was due in)");
         foreach (var window in windows)
         {
-            PhaseReport.Print(output, window);
+            PhaseReport.Print(output, window, withQueue: false);
             var entry = SummaryJson.Phase(window);
             if (steady is not null && window != steady)
             {

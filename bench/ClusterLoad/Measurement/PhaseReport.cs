@@ -10,7 +10,8 @@ public static class PhaseReport
     const string Header =
         "operation         offered/s      sent        ok   wrong    lost     5xx timeout   reset    shed not-sent busy-key   p50 ms   p99 ms   max ms";
 
-    public static void Print(TextWriter output, Phase phase)
+    /// <param name="withQueue">False for a window around an event, which keeps no queue states of its own.</param>
+    public static void Print(TextWriter output, Phase phase, bool withQueue = true)
     {
         var aborted = phase.Aborted ? ", cut short" : "";
         output.WriteLine();
@@ -34,8 +35,9 @@ public static class PhaseReport
                     operations.Sum(o => o[OutcomeKind.Shed]), operations.Sum(o => o.NotSentCap), operations.Sum(o => o[OutcomeKind.KeyBusy]), all));
             }
         }
-        foreach (var line in new QueueChange(phase.QueueAtStart, phase.QueueAtEnd).Describe())
-            output.WriteLine(line);
+        if (withQueue)
+            foreach (var line in new QueueChange(phase.QueueAtStart, phase.QueueAtEnd).Describe())
+                output.WriteLine(line);
         if (phase.FeedLag.Count > 0)
             output.WriteLine($"feed lag (review acknowledged -> first seen in a watched friend's feed): {phase.FeedLag.Count} seen, " +
                              $"p50 {Ms(phase.FeedLag.Percentile(0.5))} ms, p99 {Ms(phase.FeedLag.Percentile(0.99))} ms, max {Ms(phase.FeedLag.Max)} ms");
