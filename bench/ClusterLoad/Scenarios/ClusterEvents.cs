@@ -48,8 +48,6 @@ public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string dep
     /// <summary>The longest steady stretch measured before the first event.</summary>
     public static readonly TimeSpan SteadyFor = TimeSpan.FromSeconds(60);
 
-    public const string SteadyWindow = EventWindowReport.SteadyName;
-
     public bool Any => events.Count > 0;
 
     public async Task<JsonArray> RunAsync(Run run, TimeSpan overloadStart, CancellationToken stop)
@@ -59,7 +57,7 @@ public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string dep
         {
             var first = overloadStart + events[0].At;
             var steadyFrom = first - TimeSpan.FromTicks(Math.Min(SteadyFor.Ticks, events[0].At.Ticks));
-            run.Windows.Open(SteadyWindow, $"the {(first - steadyFrom).TotalSeconds:0} s before the first event", steadyFrom, first);
+            run.Windows.Open(EventWindowReport.SteadyName, $"the {(first - steadyFrom).TotalSeconds:0} s before the first event", steadyFrom, first);
         }
         for (var i = 0; i < events.Count; i++)
         {
@@ -72,9 +70,16 @@ public sealed class ClusterEvents(IReadOnlyList<ClusterEvent> events, string dep
             var window = run.Windows.Open($"{e.Script} ({i + 1})",
                 $"from its start until {tail.TotalSeconds:0} s after it ended", started);
             var log = Path.Combine(run.Settings.OutputDirectory, $"event-{i + 1}-{e.Script}.log");
-            var exit = await RunScript(Path.Combine(e.IsFault ? benchDirectory : deployDirectory, e.Script + ".sh"), log, stop);
+            int exit;
+            try
+            {
+                exit = await RunScript(Path.Combine(e.IsFault ? benchDirectory : deployDirectory, e.Script + ".sh"), log, stop);
+            }
+            finally
+            {
+                run.Windows.Close(window, run.Clock.Elapsed + tail);
+            }
             run.Timeline.MarkEvent(e.Script + " done");
-            run.Windows.Close(window, run.Clock.Elapsed + tail);
             var took = run.Clock.Elapsed - started;
             run.Out.WriteLine($"event {e.Script}: started {(started - overloadStart).TotalSeconds:0.0} s into the overload, " +
                               $"took {took.TotalSeconds:0.0} s, exit {exit} (output: {log})");
