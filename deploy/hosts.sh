@@ -10,7 +10,8 @@
 #   deploy/hosts.sh down [--purge]     stops what it started, removes the hosts; --purge also deletes the database
 #   deploy/hosts.sh fault HOST cut | one-way | lossy PERCENT | slow [DELAY JITTER LOSS]
 #       HOST is db, api or siloK. cut: nothing in or out; one-way: it hears, it is not heard; lossy: that share
-#       of packets dropped both ways; slow: tc netem both ways (default 100ms 20ms 5%), where the kernel has it.
+#       of packets dropped both ways; slow: DELAY ± JITTER and LOSS both ways (default 100ms 20ms 5%), with tc netem,
+#       or where the kernel has none with deploy/SlowLink, a cable of our own (docs/hosts.md).
 #   deploy/hosts.sh heal [HOST]        removes the faults of HOST, or of every host
 #   Admin__UserName / Admin__Password  the administrator, as for deploy/up.sh
 source "$(dirname "$0")/lib/common.sh"

@@ -44,8 +44,8 @@ public sealed class HostsScript
         Assert.Empty(RecordedProcesses());
     }
 
-    /// <summary>deploy/hosts.sh fault ROLE KIND...: cut, one-way, lossy PERCENT.</summary>
-    public Task<string> Fault(string role, params string[] kind) => Run(TimeSpan.FromSeconds(30), ["fault", role, .. kind]);
+    /// <summary>deploy/hosts.sh fault ROLE KIND...: cut, one-way, lossy PERCENT, slow DELAY JITTER LOSS.</summary>
+    public Task<string> Fault(string role, params string[] kind) => Run(TimeSpan.FromSeconds(90), ["fault", role, .. kind]);
 
     public Task<string> Heal(string role) => Run(TimeSpan.FromSeconds(30), "heal", role);
 

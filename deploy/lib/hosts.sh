@@ -37,7 +37,7 @@ list_hosts() {
   printf '%-14s %-15s %-28s %s\n' HOST ADDRESS FAULTS PROCESSES
   local namespace address faults processes
   for namespace in $(our_namespaces | sort -V); do
-    address=$(ip -n "$namespace" -4 -o addr show dev eth0 2>/dev/null | awk '{ print $4 }')
+    address=$(ip -n "$namespace" -4 -o addr show scope global 2>/dev/null | awk '{ print $4; exit }')
     faults=$(host_faults "$namespace" | paste -sd ' ')
     processes=$(ip netns pids "$namespace" 2>/dev/null | xargs -r ps -o comm= -p | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
     printf '%-14s %-15s %-28s %s\n' "$namespace" "${address:-(no address)}" "${faults:-none}" "${processes:-none}"

@@ -66,7 +66,7 @@ public static class Usage
           --duration 60s
         faults (--api the layout's API, http://10.A.B.3:(8080 + offset); docs/hosts.md)
           --rate 40               the write rate throughout, below what the cluster sustains
-          --faults silo1:cut,silo1:one-way,silo1:lossy:5,db:cut
+          --faults silo1:cut,silo1:one-way,silo1:lossy:5,silo1:slow,db:cut
                                   HOST:KIND[:ARG...] as deploy/hosts.sh fault takes them, one after another
           --fault-for 20s         each fault lasts this long under the load
           --recover-for 60s       then the load goes on this long after the heal (every silo awaited Active)

@@ -8,7 +8,7 @@ public sealed record HostFault(string Host, string Kind, IReadOnlyList<string> A
 
     /// <summary>What the faults scenario runs unless told otherwise: the four of issue 13 that this machine's
     /// kernel can make (no netem, so no latency).</summary>
-    public const string Defaults = "silo1:cut,silo1:one-way,silo1:lossy:5,db:cut";
+    public const string Defaults = "silo1:cut,silo1:one-way,silo1:lossy:5,silo1:slow,db:cut";
 
     public string Describe() => string.Join(' ', [Host, Kind, .. Arguments]);
 
