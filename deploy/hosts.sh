@@ -3,9 +3,11 @@
 # address of its own in a private /24 that exists only here (docs/hosts.md). One host runs PostgreSQL, one
 # the API, each of the others a silo; every process listens on and advertises its own host's address, so
 # nothing meets on 127.0.0.1. This machine reaches the hosts through its end of the bridge.
-#   deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR]
+#   deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR] [--tcp-rto-max MS]
 #       N hosts, at least 3 (default 4): the database, the API and N - 2 silos. Builds from the checkout
 #       unless both folders are given (a built Silo.dll and Client.Api.dll, e.g. their bin/Debug/net10.0).
+#       --tcp-rto-max caps TCP's retransmission timeout on every host (net.ipv4.tcp_rto_max_ms, Linux 6.15
+#       and later; 120000 by default): how soon connections resume after a partition heals (docs/hosts.md).
 #   deploy/hosts.sh status
 #   deploy/hosts.sh down [--purge]     stops what it started, removes the hosts; --purge also deletes the database
 #   deploy/hosts.sh fault HOST cut | one-way | lossy PERCENT | slow [DELAY JITTER LOSS]
@@ -17,7 +19,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/deploy/lib/hosts.sh"
 
-usage() { die "usage: deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR] | status | down [--purge] | fault HOST KIND | heal [HOST]"; }
+usage() { die "usage: deploy/hosts.sh up [N] [--silo-build DIR] [--api-build DIR] [--tcp-rto-max MS] | status | down [--purge] | fault HOST KIND | heal [HOST]"; }
 
 # The database of the hosts is not the one of deploy/up.sh: its own folder, on the database host's address.
 PRIVATE_PG=$HOSTS_PG
@@ -40,13 +42,18 @@ make_bridge() {
   ip link set "$HOSTS_BRIDGE" up
 }
 
-# make_host ROLE: a namespace with loopback up and one cable (a veth pair) to the bridge, its end eth0
-# holding the host's address.
+# make_host ROLE [RTO_MAX_MS]: a namespace with loopback up and one cable (a veth pair) to the bridge, its end
+# eth0 holding the host's address; with RTO_MAX_MS, TCP's retransmission timeout capped at that (a sysctl of
+# the namespace, so it holds for every connection its processes open).
 make_host() {
-  local namespace address; namespace=$(host_namespace "$1"); address=$(host_address "$1")
+  local namespace address rto_max=${2:-}; namespace=$(host_namespace "$1"); address=$(host_address "$1")
   ip netns list | awk '{ print $1 }' | grep -qx "$namespace" && return
-  say "Making the host $namespace at $address"
+  say "Making the host $namespace at $address${rto_max:+, TCP retransmission timeout at most $rto_max ms}"
   ip netns add "$namespace"
+  if [ -n "$rto_max" ]; then
+    ip netns exec "$namespace" sysctl -q -w net.ipv4.tcp_rto_max_ms="$rto_max" \
+      || die "this kernel cannot cap the retransmission timeout (net.ipv4.tcp_rto_max_ms needs Linux 6.15 or later)"
+  fi
   ip -n "$namespace" link set lo up
   ip link add "$namespace" type veth peer name eth0 netns "$namespace"
   ip link set "$namespace" master "$HOSTS_BRIDGE" up
@@ -80,11 +87,12 @@ all_running() { # all_running SILOS: the API and that many silos are running
 }
 
 up() {
-  local hosts=4 silo_dir="" api_dir=""
+  local hosts=4 silo_dir="" api_dir="" rto_max=""
   while [ $# -gt 0 ]; do
     case $1 in
       --silo-build) silo_dir=$(readlink -f "${2:?--silo-build needs a folder}"); shift 2 ;;
       --api-build) api_dir=$(readlink -f "${2:?--api-build needs a folder}"); shift 2 ;;
+      --tcp-rto-max) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--tcp-rto-max takes milliseconds"; rto_max=$2; shift 2 ;;
       [0-9]*) hosts=$1; shift ;;
       *) usage ;;
     esac
@@ -103,7 +111,7 @@ up() {
   check_network_is_free
   make_bridge
   local role
-  for role in db api $(seq -f 'silo%g' "$silos"); do make_host "$role"; done
+  for role in db api $(seq -f 'silo%g' "$silos"); do make_host "$role" "$rto_max"; done
 
   start_private_postgres "$HOSTS_PG" "$PRIVATE_PG_PORT" "$PRIVATE_PG_HOST" "$HOSTS_NETWORK.0/24" "$(host_namespace db)"
   if [ -z "$silo_dir" ] || [ -z "$api_dir" ]; then
