@@ -86,7 +86,7 @@ public sealed class HostFaultTests(HostsLayoutFixture layout)
 
     /// <summary>How long the slow cable is watched for evictions: several times what failure detection takes to
     /// declare an unreachable silo dead (about 2 s here), short enough for the suite.</summary>
-    static readonly TimeSpan ObservedFor = TimeSpan.FromSeconds(15);
+    static readonly TimeSpan ObservedFor = TimeSpan.FromSeconds(10);
 
     /// <summary>The median time of ten TCP handshakes with that address: one round trip each (a lost SYN, sent
     /// again after a second, moves a single sample, not the median).</summary>
