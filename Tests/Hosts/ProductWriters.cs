@@ -12,13 +12,12 @@ sealed class ProductWriters : IAsyncDisposable
     readonly HostsApi api;
     readonly CancellationTokenSource stop = new();
     readonly List<Task> writing;
-
-    public IReadOnlyList<ProductWriter> Writers { get; }
+    readonly IReadOnlyList<ProductWriter> writers;
 
     ProductWriters(HostsApi api, IReadOnlyList<ProductWriter> writers)
     {
         this.api = api;
-        Writers = writers;
+        this.writers = writers;
         writing = [.. writers.Select(w => w.Run(stop.Token))];
     }
 
@@ -34,7 +33,7 @@ sealed class ProductWriters : IAsyncDisposable
         return started;
     }
 
-    public bool AllAcknowledgedSince(DateTime time) => Writers.All(w => w.AcknowledgedSince(time));
+    public bool AllAcknowledgedSince(DateTime time) => writers.All(w => w.AcknowledgedSince(time));
 
     public Task AwaitAcknowledgedSince(DateTime time, string what) =>
         Await.Until(() => Task.FromResult(AllAcknowledgedSince(time)), all => all, TimeSpan.FromSeconds(30), what);
@@ -46,7 +45,7 @@ sealed class ProductWriters : IAsyncDisposable
     {
         await stop.CancelAsync();
         await Task.WhenAll(writing);
-        foreach (var writer in Writers)
+        foreach (var writer in writers)
         {
             var attempts = writer.Attempts;
             Assert.All(attempts, a => Assert.True(a.Status is null or HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable,

@@ -13,8 +13,6 @@ sealed class DelayLine(string name, TapDevice from, TapDevice to, LinkSettings s
     long lastDue;
     long passed, lost, overflowed, refused;
 
-    public string Name => name;
-
     public void Start()
     {
         new Thread(Receive) { IsBackground = true, Name = name + " in" }.Start();
@@ -38,7 +36,7 @@ sealed class DelayLine(string name, TapDevice from, TapDevice to, LinkSettings s
                 Interlocked.Increment(ref lost);
                 continue;
             }
-            var jitter = settings.Jitter.Ticks == 0 ? 0 : (long)((random.NextDouble() * 2 - 1) * settings.Jitter.Ticks);
+            var jitter = (long)((random.NextDouble() * 2 - 1) * settings.Jitter.Ticks);
             var delay = Math.Max(0, settings.Delay.Ticks + jitter);
             var due = Math.Max(Stopwatch.GetTimestamp() + delay * Stopwatch.Frequency / TimeSpan.TicksPerSecond, lastDue);
             lastDue = due;

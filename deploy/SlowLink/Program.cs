@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using OrleansScale.Deploy.SlowLink;
 
-// SlowLink INSIDE OUTSIDE DELAY JITTER LOSS [LIMIT]: two TAP interfaces joined by a cable that delays and
+// SlowLink INSIDE OUTSIDE DELAY JITTER LOSS [LIMIT [SEED]]: two TAP interfaces joined by a cable that delays and
 // loses frames both ways. deploy/hosts.sh moves INSIDE into a host's namespace, as its network interface,
 // and puts OUTSIDE on the bridge, so that host's traffic takes the slow cable (docs/hosts.md). Runs until
 // SIGTERM or SIGINT; the interfaces go with the process.
@@ -17,6 +17,8 @@ try
 {
     settings = new LinkSettings(LinkSettings.ParseTime(args[2]), LinkSettings.ParseTime(args[3]),
         LinkSettings.ParsePercent(args[4]), args.Length > 5 ? int.Parse(args[5]) : 1000);
+    if (settings.Limit < 1)
+        throw new FormatException($"The limit is at least one frame: '{args[5]}'.");
     if (args.Length > 6)
         seed = int.Parse(args[6]);
 }
