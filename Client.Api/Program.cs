@@ -16,6 +16,7 @@ builder.AddSharedListenPort();        // opt-in SO_REUSEPORT, so a new API proce
 builder.AddApiDefaults();             // problem details, limits, health, metrics
 builder.AddTracing();                 // OpenTelemetry traces over OTLP, only when an endpoint is configured
 builder.AddSessionAuthentication();   // the session grain behind the sid cookie or bearer token
+builder.AddSessionCopies();           // copies of sessions, kept exact by the grains' announcements and leases
 builder.AddDashboardAccess();         // the Orleans Dashboard, loopback or administrators only
 builder.AddAdministratorAccount();    // the administrator from Admin:UserName / Admin:Password
 builder.AddWriteAdmission();         // writes in flight from this server follow its read latency; the rest wait or get 503

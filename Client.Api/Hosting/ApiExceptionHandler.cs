@@ -16,7 +16,8 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode) },
             _ when ClusterFailures.IsTransient(exception) => Unavailable(http),
             OrleansScale.Queue.QueueUnavailableException => QueueUnavailable(http),
-            OrleansScale.Products.ProductCacheUnavailableException => ProductCachesUnreachable(http),
+            OrleansScale.Products.ProductCacheUnavailableException or OrleansScale.Sessions.SessionCacheUnavailableException
+                => CopiesUnreachable(http),
             _ => null,
         };
         if (problem is null)
@@ -68,7 +69,7 @@ sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogge
         };
     }
 
-    static ProblemDetails ProductCachesUnreachable(HttpContext http)
+    static ProblemDetails CopiesUnreachable(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "1";
         return new ProblemDetails

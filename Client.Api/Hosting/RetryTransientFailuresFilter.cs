@@ -15,8 +15,9 @@ namespace OrleansScale.Api.Hosting;
 /// POST is marked safe only when its grain method may run again after failing half-way (a review: a row
 /// left by an attempt that failed before the product's own write is replaced by the next attempt).</item>
 /// <item>Any write is retried once when the grain refused it before changing anything because the API
-/// processes' product caches could not be told of it (<see cref="OrleansScale.Products.ProductCacheUnavailableException"/>):
-/// typically a registry partition whose silo just died, activated elsewhere by the time of the retry.</item>
+/// processes' copies could not be told of it (<see cref="OrleansScale.Products.ProductCacheUnavailableException"/>,
+/// <see cref="OrleansScale.Sessions.SessionCacheUnavailableException"/>): typically a registry partition whose
+/// silo just died, activated elsewhere by the time of the retry.</item>
 /// </list>
 /// Any other failure of a write (a timeout, a storage error) is answered as it is: the caller cannot know
 /// whether the first attempt took effect, and neither can this process.</summary>
@@ -35,7 +36,8 @@ sealed partial class RetryTransientFailuresFilter(ILogger<RetryTransientFailures
         }
         catch (Exception e) when (!http.Response.HasStarted
             && (read ? ClusterFailures.IsTransient(e)
-                : e is OrleansScale.Products.ProductCacheUnavailableException || repeatableWrite && e is OrleansMessageRejectionException))
+                : e is OrleansScale.Products.ProductCacheUnavailableException or OrleansScale.Sessions.SessionCacheUnavailableException
+                    || repeatableWrite && e is OrleansMessageRejectionException))
         {
             LogRetrying(method, http.Request.Path, e.GetType().Name);
             await Task.Delay(e is OrleansMessageRejectionException && !read ? ClusterFailures.RejectedRetryPause : ClusterFailures.RetryPause, http.RequestAborted);

@@ -15,8 +15,9 @@ public static class SessionAuthentication
     public const string AdminPolicy = "Admin";
     const string AdminRole = "admin";
 
-    /// <summary>Signed-in requests are those whose token names a live session grain. Only endpoints
-    /// that require authorization resolve the session, so anonymous reads pay no grain call for it.</summary>
+    /// <summary>Signed-in requests are those whose token names a live session: from this process's copy of
+    /// it (<see cref="SessionCopies"/>) or its grain. Only endpoints that require authorization resolve the
+    /// session, so anonymous reads pay nothing for it.</summary>
     public static WebApplicationBuilder AddSessionAuthentication(this WebApplicationBuilder builder)
     {
         builder.Services.AddAuthentication()
@@ -47,7 +48,7 @@ sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggers,
     UrlEncoder encoder,
-    IGrainFactory grains,
+    SessionCopies sessions,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -57,25 +58,11 @@ sealed class SessionAuthenticationHandler(
             return AuthenticateResult.NoResult();
         if (!SessionToken.IsWellFormed(token))
             return AuthenticateResult.Fail("Malformed session token.");
-        var session = await Touch(token);
+        var session = await sessions.Get(token);
         if (session is null)
             return AuthenticateResult.Fail("The session has expired or was signed out.");
         Context.Items[typeof(CurrentSession)] = new CurrentSession(token, session);
         return AuthenticateResult.Success(new AuthenticationTicket(SessionAuthentication.Principal(session), Scheme.Name));
-    }
-
-    /// <summary>Resolving a session is a read: retried once when the silo that held it has just died.</summary>
-    async Task<SessionView?> Touch(string token)
-    {
-        try
-        {
-            return await grains.GetGrain<ISessionGrain>(token).Touch();
-        }
-        catch (Exception e) when (ClusterFailures.IsTransient(e))
-        {
-            await Task.Delay(ClusterFailures.RetryPause, Context.RequestAborted);
-            return await grains.GetGrain<ISessionGrain>(token).Touch();
-        }
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

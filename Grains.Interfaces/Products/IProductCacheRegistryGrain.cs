@@ -1,3 +1,5 @@
+using OrleansScale.Caching;
+
 namespace OrleansScale.Products;
 
 /// <summary>One partition of the API processes' near caches of product aggregates, and the place every change
@@ -42,12 +44,10 @@ public sealed record ProductCacheLease(
     [property: Id(1)] bool WasSubscribed,
     [property: Id(2)] int Partitions)
 {
-    /// <summary>How long a subscription lasts without renewal.</summary>
-    public static readonly TimeSpan Expiry = TimeSpan.FromSeconds(10);
+    /// <summary>How long a subscription lasts without renewal (<see cref="CopyLeases.Expiry"/>).</summary>
+    public static TimeSpan Expiry => CopyLeases.Expiry;
 
-    /// <summary>How long a subscriber may serve copies after it sent the renewal that granted this lease.
-    /// A registry that drops a subscriber waits this long after that subscriber's last renewal arrived
-    /// before it confirms the change, and a new registry activation waits this long before it confirms any,
-    /// so a copy that missed an announcement is never served after the change is acknowledged.</summary>
-    public static readonly TimeSpan ServeFor = TimeSpan.FromSeconds(2);
+    /// <summary>How long a subscriber may serve copies after it sent the renewal that granted this lease
+    /// (<see cref="CopyLeases.ServeFor"/>).</summary>
+    public static TimeSpan ServeFor => CopyLeases.ServeFor;
 }

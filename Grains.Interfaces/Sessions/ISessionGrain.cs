@@ -40,4 +40,8 @@ public sealed record SessionView(
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset ExpiresAt,
     // Null from a silo of a version before the cart was part of the view (during a roll): ask GetCart then.
-    [property: Id(5)] CartView? Cart = null);
+    [property: Id(5)] CartView? Cart = null,
+    // True when the grain announces every change of the session to the session cache registry before it
+    // acknowledges it, so an API process may keep this view as a copy; false from a silo of an earlier
+    // version (during a roll), whose changes nobody would hear of.
+    [property: Id(6)] bool Announced = false);

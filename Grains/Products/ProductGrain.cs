@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Storage;
+using OrleansScale.Caching;
 using OrleansScale.Queue;
 
 namespace OrleansScale.Products;
@@ -35,11 +36,6 @@ public sealed partial class ProductGrain(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    /// <summary>How long a change waits for the near-cache registry to confirm its announcement before it is
-    /// refused. A registry that has not answered by now is unreachable (its silo died and it is not yet
-    /// activated elsewhere) or the cluster is overloaded: without a bound, the change would wait for the whole
-    /// grain call timeout (30 s), past the API's own 5 s.</summary>
-    internal static readonly TimeSpan AnnouncementWait = TimeSpan.FromSeconds(4);
 
     // Rendered once per change and handed out as is: reads do no serialisation of the aggregate.
     ProductSnapshot? snapshot;
@@ -254,34 +250,17 @@ public sealed partial class ProductGrain(
         var productId = this.GetPrimaryKeyString();
         var registry = GrainFactory.GetGrain<IProductCacheRegistryGrain>(
             ProductCachePartition.Of(productId, cacheRegistry.Value.RegistryPartitions));
-        // Real time, not the grain clock that tests move: this bounds how long the caller waits.
-        var waited = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
-            {
-                var left = AnnouncementWait - waited.Elapsed;
-                await registry.ProductChanging(productId, version).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-                return;
-            }
-            catch (Exception e) when (e is OrleansMessageRejectionException or SiloUnavailableException
-                && waited.Elapsed + RegistryMovePause < AnnouncementWait)
-            {
-                // The partition's silo is stopping: Orleans did not deliver the call, and the next one finds
-                // the partition activated elsewhere.
-                await Task.Delay(RegistryMovePause);
-            }
-            catch (Exception e)
-            {
-                LogAnnounceFailed(e, productId, version);
-                throw new ProductCacheUnavailableException(
-                    $"The change of product {productId} to version {version} could not be announced to the API processes' caches; nothing was changed.", e);
-            }
+            await CopyAnnouncement.Send(() => registry.ProductChanging(productId, version));
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, productId, version);
+            throw new ProductCacheUnavailableException(
+                $"The change of product {productId} to version {version} could not be announced to the API processes' caches; nothing was changed.", e);
         }
     }
-
-    /// <summary>The pause before an announcement goes again after its registry partition's silo refused it.</summary>
-    static readonly TimeSpan RegistryMovePause = TimeSpan.FromMilliseconds(100);
 
     /// <param name="repeat">The events come from the stored outbox of an earlier activation, which may have
     /// published them already.</param>

@@ -1,16 +1,24 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using OrleansScale.Caching;
 using OrleansScale.Products;
 using OrleansScale.Users;
 
 namespace OrleansScale.Sessions;
 
+/// <summary>A session and its cart. API processes may keep copies of what <see cref="Touch"/> answers
+/// (<see cref="SessionView.Announced"/>): every change a copy could contradict (a cart line, a sign-out) is
+/// announced to the token's <see cref="ISessionCacheRegistryGrain"/> partition before it is written. The
+/// expiry is not announced: it only moves later, and a copy is served only until the expiry it holds.</summary>
 [GrainType("session")]
-public sealed class SessionGrain(
+public sealed partial class SessionGrain(
     [PersistentState("session", StorageNames.Main)] IPersistentState<SessionState> state,
     IOptions<SessionOptions> options,
-    [FromKeyedServices(GrainClock.Key)] TimeProvider clock) : Grain, ISessionGrain
+    IOptions<SessionCacheRegistryOptions> cacheRegistry,
+    [FromKeyedServices(GrainClock.Key)] TimeProvider clock,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     // The expiry storage holds; the in-memory one runs ahead of it by less than ExpiryWriteInterval.
     DateTimeOffset persistedExpiresAt;
@@ -41,7 +49,8 @@ public sealed class SessionGrain(
         var now = clock.GetUtcNow();
         if (now >= state.State.ExpiresAt)
         {
-            await Close();
+            // No copy is served past the expiry it holds, which is at most this one: nothing to announce.
+            await End();
             return null;
         }
 
@@ -52,6 +61,13 @@ public sealed class SessionGrain(
     }
 
     public async Task Close()
+    {
+        if (state.State.User is not null)
+            await AnnounceToCopies();
+        await End();
+    }
+
+    async Task End()
     {
         try
         {
@@ -86,6 +102,7 @@ public sealed class SessionGrain(
             return new CartChange(CartOutcome.TooManyLines, Cart());
         if (!await GrainFactory.GetGrain<IProductGrain>(productId).Exists())
             return new CartChange(CartOutcome.UnknownProduct, Cart());
+        await AnnounceToCopies();
         if (at < 0)
             lines.Add(new CartLine(productId, quantity));
         else
@@ -98,8 +115,12 @@ public sealed class SessionGrain(
     {
         if (!IsOpen)
             return null;
-        if (state.State.Cart.RemoveAll(l => l.ProductId == productId) > 0)
+        if (state.State.Cart.Exists(l => l.ProductId == productId))
+        {
+            await AnnounceToCopies();
+            state.State.Cart.RemoveAll(l => l.ProductId == productId);
             await Persist();
+        }
         return Cart();
     }
 
@@ -127,8 +148,32 @@ public sealed class SessionGrain(
         persistedExpiresAt = state.State.ExpiresAt;
     }
 
+    /// <summary>Before a change is written, every API process drops its copy of the session, or the registry
+    /// waits until it can no longer serve one: no request after the acknowledgement sees the cart before it or
+    /// a signed-out token alive. An announcement that cannot be confirmed refuses the change before anything
+    /// is changed.</summary>
+    async Task AnnounceToCopies()
+    {
+        var token = this.GetPrimaryKeyString();
+        var registry = GrainFactory.GetGrain<ISessionCacheRegistryGrain>(
+            CopyPartition.Of(token, cacheRegistry.Value.RegistryPartitions));
+        try
+        {
+            await CopyAnnouncement.Send(() => registry.SessionChanging(token));
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, state.State.User?.UserId);
+            throw new SessionCacheUnavailableException(
+                "The change of the session could not be announced to the API processes' copies; nothing was changed.", e);
+        }
+    }
+
     static SessionView View(SessionState s) =>
-        new(s.User!.UserId, s.User.UserName, s.User.IsAdmin, s.CreatedAt, s.ExpiresAt, CartOf(s));
+        new(s.User!.UserId, s.User.UserName, s.User.IsAdmin, s.CreatedAt, s.ExpiresAt, CartOf(s), Announced: true);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A change of a session of user {UserId} could not be announced to the API processes' copies and was refused")]
+    partial void LogAnnounceFailed(Exception exception, string? userId);
 }
 
 /// <summary>A session (state "session"): who is signed in (user id, a user name of at most

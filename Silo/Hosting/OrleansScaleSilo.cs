@@ -12,6 +12,7 @@ using OrleansScale.Catalog;
 using OrleansScale.Activities;
 using OrleansScale.Cluster;
 using OrleansScale.Jobs;
+using OrleansScale.Caching;
 using OrleansScale.Products;
 using OrleansScale.Sessions;
 using OrleansScale.Users;
@@ -105,7 +106,9 @@ public static class OrleansScaleSilo
         silo.Services.AddProductReviews(connectionString);
         silo.Services.AddOptions<ProductCacheRegistryOptions>().BindConfiguration(ProductCacheRegistryOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
-        silo.AddStartupTask<ProductCacheRegistryWarmUp>();
+        silo.Services.AddOptions<SessionCacheRegistryOptions>().BindConfiguration(SessionCacheRegistryOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        silo.AddStartupTask<CopyRegistryWarmUp>();
         silo.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddSingleton(_ => new SessionStorageDatabase(

@@ -9,7 +9,7 @@ public sealed class DashboardCollectionFixture : ClusterFixture
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
 
-    protected override bool OneOfEach => true;
+    protected override bool OneSilo => true;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [new("Dashboard:CollectionInterval", Interval.ToString())];

@@ -65,6 +65,9 @@ public sealed class MigrationStressTests(MigrationStressFixture fixture) : IClas
         for (var i = 0; i < Users; i++)
             partners.Add(await fixture.ApiA.SignUpAndIn());
 
+        // The second API process starts on first use; started under the load, its start would slow the reads
+        // that the first one's write admission follows, and it would shed writes.
+        _ = fixture.ApiB.Server;
         var ledger = new Ledger();
         var migrations = new Migrations();
         using var load = new CancellationTokenSource(LoadFor);

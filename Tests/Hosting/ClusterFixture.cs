@@ -3,13 +3,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using OrleansScale.Api.Sessions;
 using OrleansScale.Silo.Hosting;
 
 namespace OrleansScale.Tests.Hosting;
 
 /// <summary>A real cluster for one test class: its own Postgres database with the schema, two silos
-/// clustering through the ADO.NET membership table (not the test membership), and two API processes
-/// (A and B) as clones connected to it (one of each where <see cref="OneOfEach"/>).</summary>
+/// clustering through the ADO.NET membership table (not the test membership; one silo where
+/// <see cref="OneSilo"/>), and two API processes (A and B) as clones connected to it. B starts on first use:
+/// most classes never use it, and each API process costs about a second to start.</summary>
 public class ClusterFixture : IAsyncLifetime
 {
     public const string AdminUserName = "admin";
@@ -33,9 +35,17 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>More services for this fixture's API processes.</summary>
     protected virtual void ConfigureApi(IServiceCollection services) { }
 
-    /// <summary>One silo and one API process started instead of two of each (<see cref="ApiB"/> then starts on
-    /// first use), for a fixture whose tests need no second one: each costs a few seconds of every test run.</summary>
-    protected virtual bool OneOfEach => false;
+    /// <summary>The API processes check their copies of sessions against the silos' clock, which tests move to
+    /// expire sessions.</summary>
+    void ApiServices(IServiceCollection services)
+    {
+        services.AddKeyedSingleton<TimeProvider>(SessionCopies.ClockKey, Clock);
+        ConfigureApi(services);
+    }
+
+    /// <summary>One silo started instead of two, for a fixture whose tests need no second one (or start it
+    /// themselves): each costs a second or more of every test run.</summary>
+    protected virtual bool OneSilo => false;
 
     protected virtual string Purpose => GetType().Name.Replace("Fixture", "");
 
@@ -64,7 +74,7 @@ public class ClusterFixture : IAsyncLifetime
         ConfigureCluster(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        if (!OneOfEach)
+        if (!OneSilo)
         {
             await Cluster.StartAdditionalSiloAsync();
             await Cluster.WaitForLivenessToStabilizeAsync();
@@ -75,18 +85,16 @@ public class ClusterFixture : IAsyncLifetime
         settings["Admin:UserName"] = AdminUserName;
         settings["Admin:Password"] = AdminPassword;
         apiSettings = settings;
-        ApiA = new ApiFactory(settings, ConfigureApi);
-        ApiB = new ApiFactory(settings, ConfigureApi);
-        // Starting the hosts connects them and ensures the administrator exists.
+        ApiA = new ApiFactory(settings, ApiServices);
+        ApiB = new ApiFactory(settings, ApiServices);
+        // Starting the host connects it and ensures the administrator exists.
         _ = ApiA.Server;
-        if (!OneOfEach)
-            _ = ApiB.Server;
     }
 
     /// <summary>One more API process of this cluster, with some settings of its own; the caller disposes it.</summary>
     public ApiFactory NewApi(params (string Key, string? Value)[] overrides)
     {
-        var api = new ApiFactory(ApiSettings(overrides), ConfigureApi);
+        var api = new ApiFactory(ApiSettings(overrides), ApiServices);
         _ = api.Server;
         return api;
     }
@@ -95,7 +103,7 @@ public class ClusterFixture : IAsyncLifetime
     /// TCP port of <paramref name="address"/> (<see cref="ApiFactory.StartOnSockets"/>); the caller disposes it.</summary>
     public (ApiFactory Api, Uri BaseAddress) NewApiOnSockets(IPAddress address, params (string Key, string? Value)[] overrides)
     {
-        var api = new ApiFactory(ApiSettings(overrides), ConfigureApi);
+        var api = new ApiFactory(ApiSettings(overrides), ApiServices);
         return (api, api.StartOnSockets(address).Single());
     }
 
@@ -111,7 +119,10 @@ public class ClusterFixture : IAsyncLifetime
     {
         await ApiA.DisposeAsync();
         await ApiB.DisposeAsync();
-        await Cluster.StopAllSilosAsync();
+        // Killed, not stopped: a graceful stop waits for the queue's deliveries in flight (fan-outs waiting for
+        // feeds to write), seconds in a third of the classes, for a cluster and database thrown away next.
+        foreach (var silo in Cluster.Silos.ToList())
+            await Cluster.KillSiloAsync(silo);
         await Cluster.DisposeAsync();
         await Database.DisposeAsync();
     }

@@ -19,7 +19,7 @@ public sealed class TracingFixture : ClusterFixture
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new(TraceSettings.EnabledKey, "true")];
 
-    protected override bool OneOfEach => true;
+    protected override bool OneSilo => true;
 
     protected override void ConfigureCluster(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<RecordOnSilo>();
 

@@ -11,7 +11,7 @@ namespace OrleansScale.Tests.Queue;
 /// <summary>One silo to start with; the test adds and stops others.</summary>
 public sealed class QueueBalanceFixture : ClusterFixture
 {
-    protected override bool OneOfEach => true;
+    protected override bool OneSilo => true;
 }
 
 [Collection(SiloFailureCollection.Name)]

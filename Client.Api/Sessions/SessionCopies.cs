@@ -1,0 +1,111 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OrleansScale.Api.Caching;
+using OrleansScale.Api.Hosting;
+using OrleansScale.Sessions;
+
+namespace OrleansScale.Api.Sessions;
+
+/// <summary>Settings of the API's copies of sessions ("SessionCache" section; see <see cref="AnnouncedCopiesOptions"/>).
+/// <see cref="AnnouncedCopiesOptions.MaxAge"/> is also how often a session in use tells its grain so (the
+/// slide of its expiry): at most that much sooner than <c>Sessions:IdleTimeout</c> after its last use, a
+/// session ends.</summary>
+public sealed class SessionCopiesOptions : AnnouncedCopiesOptions
+{
+    public const string Section = "SessionCache";
+}
+
+/// <summary>Copies of signed-in sessions (who, until when, the cart) in this API process (SessionCache:Enabled),
+/// so that a signed-in request asks no grain to learn whose it is (<see cref="AnnouncedCopies{TCopy}"/>). Kept
+/// exact by the session grains: a cart change or a sign-out is announced through the token's
+/// <see cref="ISessionCacheRegistryGrain"/> partition before it is written, so a signed-out token is refused by
+/// every API process before the sign-out answers. A copy is served only until the expiry it holds (the
+/// grain's expiry only moves later), and only sessions that are open and whose grain announces
+/// (<see cref="SessionView.Announced"/>) are copied: unknown tokens always ask their grain.</summary>
+public sealed partial class SessionCopies : AnnouncedCopies<SessionView>, ISessionCacheObserver
+{
+    public const string MeterName = "OrleansScale.Api.SessionCache";
+
+    /// <summary>The key of the clock copies are checked against (the system clock; tests move their own).</summary>
+    public const string ClockKey = "session-copies";
+
+    readonly IClusterClient cluster;
+    readonly TimeProvider clock;
+    readonly ILogger<SessionCopies> logger;
+    ISessionCacheObserver? self;
+
+    public SessionCopies(IClusterClient cluster, IOptions<SessionCopiesOptions> options, IMeterFactory meters,
+        [FromKeyedServices(ClockKey)] TimeProvider clock, ILogger<SessionCopies> logger)
+        : base(options.Value, meters, MeterName, "orleansscale.session_cache", "Session", logger)
+    {
+        this.cluster = cluster;
+        this.clock = clock;
+        this.logger = logger;
+    }
+
+    /// <summary>Resolving a session is a read: asked again once when the silo that held it has just died. The
+    /// call slides the session's expiry.</summary>
+    protected override async Task<SessionView?> Ask(string token)
+    {
+        try
+        {
+            return await cluster.GetGrain<ISessionGrain>(token).Touch();
+        }
+        catch (Exception e) when (ClusterFailures.IsTransient(e))
+        {
+            LogRetrying(e.GetType().Name);
+            await Task.Delay(ClusterFailures.RetryPause);
+            return await cluster.GetGrain<ISessionGrain>(token).Touch();
+        }
+    }
+
+    protected override bool Keeps(SessionView? session) => session is { Announced: true };
+
+    protected override bool Serves(SessionView? session) => session is not null && clock.GetUtcNow() < session.ExpiresAt;
+
+    protected override int SizeOf(string token, SessionView? session) =>
+        256 + 2 * (token.Length + (session?.UserId.Length ?? 0) + (session?.UserName.Length ?? 0))
+        + (session?.Cart?.Items.Sum(line => 48 + 2 * line.ProductId.Length) ?? 0);
+
+    /// <summary>Called by the registry: the session is about to change or end.</summary>
+    public Task SessionChanging(string token)
+    {
+        Changing(token);
+        return Task.CompletedTask;
+    }
+
+    protected override void OpenSubscription() => self = cluster.CreateObjectReference<ISessionCacheObserver>(this);
+
+    protected override void CloseSubscription()
+    {
+        if (self is not null)
+            cluster.DeleteObjectReference<ISessionCacheObserver>(self);
+    }
+
+    protected override async Task<CopyGrant> Renew(int partition)
+    {
+        var granted = await cluster.GetGrain<ISessionCacheRegistryGrain>(partition).Subscribe(self!);
+        return new CopyGrant(granted.Epoch, granted.WasSubscribed, granted.Partitions);
+    }
+
+    // The token is a secret: never logged.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retrying the look-up of a session once after a transient cluster failure ({Failure})")]
+    partial void LogRetrying(string failure);
+}
+
+public static class SessionCopiesSetup
+{
+    /// <summary>The copies of sessions, their subscription and their metrics.</summary>
+    public static WebApplicationBuilder AddSessionCopies(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SessionCopiesOptions>().BindConfiguration(SessionCopiesOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddKeyedSingleton(SessionCopies.ClockKey, TimeProvider.System);
+        builder.Services.AddSingleton<SessionCopies>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<SessionCopies>());
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(SessionCopies.MeterName));
+        return builder;
+    }
+}
