@@ -11,7 +11,9 @@
 #   5. prints the medians over the rounds and the ratio cart / product.
 #   bench/session-cost.sh [--duration 15s] [--rounds 3] [--connections 16]
 # Both reads are of one key, so both stay warm: the product read is answered from the API's near cache,
-# the cart read asks the session grain (through the gateway) on every request.
+# the cart read from the API's copy of the session (SessionCache:Enabled, on by default), which asks the
+# session grain once per SessionCache:MaxAge. Start the cluster with SessionCache__Enabled=false to compare
+# with a cart read that asks the grain on every request.
 source "$(dirname "$0")/../deploy/lib/common.sh"
 
 DURATION=15s ROUNDS=3 CONNECTIONS=16

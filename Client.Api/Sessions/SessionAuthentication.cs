@@ -42,7 +42,9 @@ public static class SessionAuthentication
         Scheme));
 }
 
-public sealed record CurrentSession(string Token, SessionView View);
+/// <param name="CartJson">The cart as the API writes it, serialized once per copy; null when the grain of an
+/// older silo did not send the cart.</param>
+public sealed record CurrentSession(string Token, SessionView View, byte[]? CartJson);
 
 sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -61,8 +63,8 @@ sealed class SessionAuthenticationHandler(
         var session = await sessions.Get(token);
         if (session is null)
             return AuthenticateResult.Fail("The session has expired or was signed out.");
-        Context.Items[typeof(CurrentSession)] = new CurrentSession(token, session);
-        return AuthenticateResult.Success(new AuthenticationTicket(SessionAuthentication.Principal(session), Scheme.Name));
+        Context.Items[typeof(CurrentSession)] = new CurrentSession(token, session.View, session.CartJson);
+        return AuthenticateResult.Success(new AuthenticationTicket(session.Principal, Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

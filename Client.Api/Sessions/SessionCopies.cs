@@ -1,4 +1,7 @@
 using System.Diagnostics.Metrics;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -24,7 +27,7 @@ public sealed class SessionCopiesOptions : AnnouncedCopiesOptions
 /// every API process before the sign-out answers. A copy is served only until the expiry it holds (the
 /// grain's expiry only moves later), and only sessions that are open and whose grain announces
 /// (<see cref="SessionView.Announced"/>) are copied: unknown tokens always ask their grain.</summary>
-public sealed partial class SessionCopies : AnnouncedCopies<SessionView>, ISessionCacheObserver
+public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessionCacheObserver
 {
     public const string MeterName = "OrleansScale.Api.SessionCache";
 
@@ -33,41 +36,49 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionView>, ISessi
 
     readonly IClusterClient cluster;
     readonly TimeProvider clock;
+    readonly JsonSerializerOptions json;
     readonly ILogger<SessionCopies> logger;
     ISessionCacheObserver? self;
 
     public SessionCopies(IClusterClient cluster, IOptions<SessionCopiesOptions> options, IMeterFactory meters,
-        [FromKeyedServices(ClockKey)] TimeProvider clock, ILogger<SessionCopies> logger)
+        [FromKeyedServices(ClockKey)] TimeProvider clock, IOptions<JsonOptions> json, ILogger<SessionCopies> logger)
         : base(options.Value, meters, MeterName, "orleansscale.session_cache", "Session", logger)
     {
         this.cluster = cluster;
         this.clock = clock;
+        this.json = json.Value.SerializerOptions;
         this.logger = logger;
     }
 
     /// <summary>Resolving a session is a read: asked again once when the silo that held it has just died. The
     /// call slides the session's expiry.</summary>
-    protected override async Task<SessionView?> Ask(string token)
+    protected override async Task<SessionCopy?> Ask(string token)
     {
+        SessionView? session;
         try
         {
-            return await cluster.GetGrain<ISessionGrain>(token).Touch();
+            session = await cluster.GetGrain<ISessionGrain>(token).Touch();
         }
         catch (Exception e) when (ClusterFailures.IsTransient(e))
         {
             LogRetrying(e.GetType().Name);
             await Task.Delay(ClusterFailures.RetryPause);
-            return await cluster.GetGrain<ISessionGrain>(token).Touch();
+            session = await cluster.GetGrain<ISessionGrain>(token).Touch();
         }
+        if (session is null)
+            return null;
+        // A session of a silo from before the cart was part of the answer has none: the cart is asked for then.
+        var cartJson = session.Cart is { } cart ? JsonSerializer.SerializeToUtf8Bytes(cart, json) : null;
+        return new SessionCopy(session, SessionAuthentication.Principal(session), cartJson);
     }
 
-    protected override bool Keeps(SessionView? session) => session is { Announced: true };
+    protected override bool Keeps(SessionCopy? copy) => copy is { View.Announced: true };
 
-    protected override bool Serves(SessionView? session) => session is not null && clock.GetUtcNow() < session.ExpiresAt;
+    protected override bool Serves(SessionCopy? copy) => copy is not null && clock.GetUtcNow() < copy.View.ExpiresAt;
 
-    protected override int SizeOf(string token, SessionView? session) =>
-        256 + 2 * (token.Length + (session?.UserId.Length ?? 0) + (session?.UserName.Length ?? 0))
-        + (session?.Cart?.Items.Sum(line => 48 + 2 * line.ProductId.Length) ?? 0);
+    protected override int SizeOf(string token, SessionCopy? copy) =>
+        512 + 2 * (token.Length + (copy?.View.UserId.Length ?? 0) + (copy?.View.UserName.Length ?? 0))
+        + (copy?.View.Cart?.Items.Sum(line => 48 + 2 * line.ProductId.Length) ?? 0) + (copy?.CartJson?.Length ?? 0);
 
     /// <summary>Called by the registry: the session is about to change or end.</summary>
     public Task SessionChanging(string token)
@@ -94,6 +105,10 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionView>, ISessi
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retrying the look-up of a session once after a transient cluster failure ({Failure})")]
     partial void LogRetrying(string failure);
 }
+
+/// <summary>A session as this API process serves it: the view, its principal and its cart's JSON, built once
+/// per answer of the grain and shared by the requests it serves (none of them changes them).</summary>
+public sealed record SessionCopy(SessionView View, ClaimsPrincipal Principal, byte[]? CartJson);
 
 public static class SessionCopiesSetup
 {

@@ -71,7 +71,7 @@ public static class SessionEndpoints
 
     static async Task<Ok<SessionDetails>> GetCurrent(HttpContext http, IGrainFactory grains)
     {
-        var (token, session) = http.Current();
+        var (token, session, _) = http.Current();
         var cart = session.Cart ?? await grains.GetGrain<ISessionGrain>(token).GetCart() ?? new CartView([]);
         return TypedResults.Ok(new SessionDetails(session.UserId, session.UserName, session.CreatedAt, session.ExpiresAt, cart));
     }
