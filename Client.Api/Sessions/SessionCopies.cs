@@ -24,9 +24,11 @@ public sealed class SessionCopiesOptions : AnnouncedCopiesOptions
 /// so that a signed-in request asks no grain to learn whose it is (<see cref="AnnouncedCopies{TCopy}"/>). Kept
 /// exact by the session grains: a cart change or a sign-out is announced through the token's
 /// <see cref="ISessionCacheRegistryGrain"/> partition before it is written, so a signed-out token is refused by
-/// every API process before the sign-out answers. A copy is served only until the expiry it holds (the
-/// grain's expiry only moves later), and only sessions that are open and whose grain announces
-/// (<see cref="SessionView.Announced"/>) are copied: unknown tokens always ask their grain.</summary>
+/// every API process before the sign-out answers. The expiry is not announced (it only moves later): a copy is
+/// served for at most MaxAge and at most halfway to the expiry it holds, then the grain is asked again, which
+/// slides the expiry; so a session in use is touched well within its idle timeout, and no copy is served past
+/// its expiry. Only sessions that are open and whose grain announces (<see cref="SessionView.Announced"/>) are
+/// copied: unknown tokens always ask their grain.</summary>
 public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessionCacheObserver
 {
     public const string MeterName = "OrleansScale.Api.SessionCache";
@@ -69,12 +71,16 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessi
             return null;
         // A session of a silo from before the cart was part of the answer has none: the cart is asked for then.
         var cartJson = session.Cart is { } cart ? JsonSerializer.SerializeToUtf8Bytes(cart, json) : null;
-        return new SessionCopy(session, SessionAuthentication.Principal(session), cartJson);
+        // Asked again at the latest halfway to the expiry the grain just set, so that a session in use is
+        // touched (and its row written) well within its idle timeout, however long MaxAge is.
+        var now = clock.GetUtcNow();
+        var askAgainBy = session.ExpiresAt > now ? now + (session.ExpiresAt - now) / 2 : now;
+        return new SessionCopy(session, SessionAuthentication.Principal(session), cartJson, askAgainBy);
     }
 
     protected override bool Keeps(SessionCopy? copy) => copy is { View.Announced: true };
 
-    protected override bool Serves(SessionCopy? copy) => copy is not null && clock.GetUtcNow() < copy.View.ExpiresAt;
+    protected override bool Serves(SessionCopy? copy) => copy is not null && clock.GetUtcNow() < copy.AskAgainBy;
 
     protected override int SizeOf(string token, SessionCopy? copy) =>
         512 + 2 * (token.Length + (copy?.View.UserId.Length ?? 0) + (copy?.View.UserName.Length ?? 0))
@@ -107,8 +113,9 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessi
 }
 
 /// <summary>A session as this API process serves it: the view, its principal and its cart's JSON, built once
-/// per answer of the grain and shared by the requests it serves (none of them changes them).</summary>
-public sealed record SessionCopy(SessionView View, ClaimsPrincipal Principal, byte[]? CartJson);
+/// per answer of the grain and shared by the requests it serves (none of them changes them), and when the
+/// copy stops being served: halfway between the answer and the expiry it set, so never past the expiry.</summary>
+public sealed record SessionCopy(SessionView View, ClaimsPrincipal Principal, byte[]? CartJson, DateTimeOffset AskAgainBy);
 
 public static class SessionCopiesSetup
 {

@@ -60,6 +60,26 @@ public sealed class SessionCopyTests(ClusterFixture fixture) : IClassFixture<Clu
     }
 
     [Fact]
+    public async Task A_session_in_use_asks_its_grain_again_halfway_to_its_expiry_and_the_expiry_slides()
+    {
+        var user = await fixture.ApiA.SignUpAndIn();
+        using var b = fixture.ApiB.WithToken(user.Token);
+        await AwaitCopied(fixture.ApiB, b);
+        var before = await ExpiresAt(b);
+
+        var copies = Copies(fixture.ApiB);
+        var misses = copies.Misses;
+        var idle = new SessionOptions().IdleTimeout;
+        ClusterFixture.Clock.Advance(idle / 2 + TimeSpan.FromSeconds(1));
+        var slid = await ExpiresAt(b);
+        Assert.Equal(misses + 1, copies.Misses);
+        Assert.True(slid > before, $"the expiry {slid:O} did not slide past {before:O}");
+        // Still a copy: the next read asks no grain.
+        Assert.Equal(slid, await ExpiresAt(b));
+        Assert.Equal(misses + 1, copies.Misses);
+    }
+
+    [Fact]
     public async Task A_copy_is_not_served_past_the_expiry_it_holds()
     {
         var user = await fixture.ApiA.SignUpAndIn();
@@ -69,6 +89,9 @@ public sealed class SessionCopyTests(ClusterFixture fixture) : IClassFixture<Clu
         ClusterFixture.Clock.Advance(new SessionOptions().IdleTimeout + TimeSpan.FromMinutes(1));
         await (await b.GetAsync("/api/sessions/current/cart")).AssertProblem(HttpStatusCode.Unauthorized);
     }
+
+    static async Task<DateTimeOffset> ExpiresAt(HttpClient http) =>
+        (await http.GetFromJsonAsync<JsonElement>("/api/sessions/current")).GetProperty("expiresAt").GetDateTimeOffset();
 
     internal static SessionCopies Copies(ApiFactory api) => api.Services.GetRequiredService<SessionCopies>();
 
