@@ -7,12 +7,20 @@ using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Queue;
 
-/// <summary>A queue that gives up on a message after two failed deliveries, 9 to 13.5 s apart
-/// (<see cref="QueueProbe.ShortTimeouts"/>), so a message that cannot succeed is a dead letter within seconds.</summary>
+/// <summary>A queue that gives up on a message after two failed deliveries, 5.5 to 8.25 s apart, so a message that
+/// cannot succeed is a dead letter within seconds: the shortest budget the queue's validator allows (consumers give
+/// up after 0.5 s, grain calls after 5.5 s, the retry waits as long), which the failing catalog projection of these
+/// tests, failing at once, does not come near; feeds write within 100 ms, to fit the consumers' deadline.</summary>
 public sealed class DeadLetterFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        QueueProbe.ShortTimeouts.Append(new("Queue:MaxAttempts", "2"));
+        QueueProbe.ShortTimeouts.Concat([
+            new("Queue:ConsumerTimeout", "00:00:00.500"),
+            new("Orleans:GrainCallTimeout", "00:00:05.500"),
+            new("Queue:RetryDelay", "00:00:05.500"),
+            new("Activities:FeedFlushInterval", "00:00:00.100"),
+            new("Queue:MaxAttempts", "2"),
+        ]);
 }
 
 public sealed class DeadLetterTests(DeadLetterFixture fixture) : IClassFixture<DeadLetterFixture>
@@ -35,8 +43,8 @@ public sealed class DeadLetterTests(DeadLetterFixture fixture) : IClassFixture<D
         Assert.Equal("failed", dead.Reason);
         Assert.Equal(2, dead.Attempts);
         Assert.StartsWith("queue-", dead.Queue);
-        // Two attempts at least one retry delay (9 s) apart, then kept for Queue:DeadLetterRetention (14 days).
-        Assert.InRange(dead.DiedAt - dead.QueuedAt, TimeSpan.FromSeconds(9), Patience);
+        // Two attempts at least one retry delay (5.5 s) apart, then kept for Queue:DeadLetterRetention (14 days).
+        Assert.InRange(dead.DiedAt - dead.QueuedAt, TimeSpan.FromSeconds(5.5), Patience);
         Assert.InRange(dead.RemovedAt - dead.DiedAt, TimeSpan.FromDays(13), TimeSpan.FromDays(15));
     }
 

@@ -8,12 +8,19 @@ using OrleansScale.Tests.Users;
 
 namespace OrleansScale.Tests.Queue;
 
-/// <summary>The short timeout budget of <see cref="QueueProbe.ShortTimeouts"/> (consumers give up after 4 s, a
-/// failed delivery waits 9 s and then twice that), feeds that write after 100 ms unless a test holds them.</summary>
+/// <summary>A shorter timeout budget than <see cref="QueueProbe.ShortTimeouts"/>, so that waiting out two retries
+/// takes less of every test run: consumers give up after 2 s (longer than the in-silo retry window, so a
+/// delivery that ran into its deadline is never retried inside the silo), grain calls after 7 s, and a failed
+/// delivery waits 7 s and then twice that; feeds write after 100 ms unless a test holds them.</summary>
 public sealed class QueueRetryFixture : ClusterFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        QueueProbe.ShortTimeouts.Append(new("Activities:FeedFlushInterval", "00:00:00.100"));
+        QueueProbe.ShortTimeouts.Concat([
+            new("Queue:ConsumerTimeout", "00:00:02"),
+            new("Orleans:GrainCallTimeout", "00:00:07"),
+            new("Queue:RetryDelay", "00:00:07"),
+            new("Activities:FeedFlushInterval", "00:00:00.100"),
+        ]);
 
     protected override void ConfigureCluster(TestClusterBuilder builder) =>
         builder.AddSiloBuilderConfigurator<HeldWrites.OfFeeds>();
@@ -22,7 +29,7 @@ public sealed class QueueRetryFixture : ClusterFixture
 public sealed class QueueRetryTests(QueueRetryFixture fixture) : IClassFixture<QueueRetryFixture>
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
-    static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(9);
+    static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(7);
     IGrainFactory Grains => fixture.Cluster.Client;
 
     /// <summary>The one message on the queue: how often it was handed out, whether it waits for a retry, and
