@@ -24,8 +24,15 @@ public static class DashboardAccess
         return builder;
     }
 
+    /// <summary>"Dashboard:Enabled" (true by default), the same switch as on the silos: false serves no dashboard
+    /// from this process (/dashboard is then 404), for API processes that face the public or for a cluster whose
+    /// silos collect nothing for it.</summary>
+    public static bool Enabled(IConfiguration configuration) => configuration.GetValue("Dashboard:Enabled", true);
+
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
+        if (!Enabled(app.ServiceProvider.GetRequiredService<IConfiguration>()))
+            return app;
         // Not part of the API: the dashboard's own app and its data, left out of the OpenAPI document.
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Policy).ExcludeFromDescription();
         return app;

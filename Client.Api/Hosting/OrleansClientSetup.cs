@@ -2,6 +2,8 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
+using OrleansScale.Api.Cluster;
+
 namespace OrleansScale.Api.Hosting;
 
 public static partial class OrleansClientSetup
@@ -44,7 +46,10 @@ public static partial class OrleansClientSetup
                 // Must match the silos' partition count: both sides map a stream to a queue by it.
                 stream.ConfigurePartitioning(configuration.GetSection("Queue").GetValue("Partitions", 4));
             });
-            client.AddDashboard();
+            // Dashboard:Enabled=false, as on the silos, leaves the dashboard out (its assets take half a second of
+            // every start and memory of every process).
+            if (DashboardAccess.Enabled(configuration))
+                client.AddDashboard();
             client.Services.AddDatabaseExceptionSerialization();
             client.UseConnectionRetryFilter<WaitForClusterRetryFilter>();
         });

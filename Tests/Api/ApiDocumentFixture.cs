@@ -9,6 +9,9 @@ public sealed class ApiDocumentFixture : ClusterFixture
 {
     public OpenApiDocumentView Document { get; private set; } = null!;
 
+    // Its route tests check that the dashboard stays closed to anonymous callers.
+    protected override bool Dashboard => true;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();

@@ -16,6 +16,8 @@ public sealed class BrowserFixture : ClusterFixture
     ApiFactory? administratorsOnly;
     Chromium? chromium;
 
+    protected override bool Dashboard => true;
+
     public Uri LocalAddress { get; private set; } = null!;
     public Uri AdministratorsOnlyAddress { get; private set; } = null!;
 

@@ -10,7 +10,13 @@ using OrleansScale.Tests.Hosting;
 
 namespace OrleansScale.Tests.Cluster;
 
-public sealed class ClusterApiTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+/// <summary>A cluster that serves the Orleans Dashboard, which some of these tests open.</summary>
+public sealed class DashboardFixture : ClusterFixture
+{
+    protected override bool Dashboard => true;
+}
+
+public sealed class ClusterApiTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
 {
     [Fact]
     public async Task Every_provider_starts_against_the_schema_and_the_cluster_reports_each_silo_with_its_version()
@@ -64,6 +70,18 @@ public sealed class ClusterApiTests(ClusterFixture fixture) : IClassFixture<Clus
         await (await anonymous.GetAsync("/dashboard/")).AssertProblem(HttpStatusCode.Unauthorized);
         await (await fixture.ApiA.WithToken(someone.Token).GetAsync("/dashboard/")).AssertProblem(HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await fixture.ApiA.WithToken(admin.Token).GetAsync("/dashboard/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_api_process_with_the_dashboard_turned_off_serves_none_and_still_serves_the_api()
+    {
+        await using var api = fixture.NewApi(("Dashboard:Enabled", "false"));
+        var admin = await api.SignIn(ClusterFixture.AdminUserName, ClusterFixture.AdminPassword);
+        using var http = api.WithToken(admin.Token);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/dashboard/DashboardCounters")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/cluster")).StatusCode);
     }
 
     [Fact]

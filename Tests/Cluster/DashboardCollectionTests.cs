@@ -11,6 +11,8 @@ public sealed class DashboardCollectionFixture : ClusterFixture
 
     protected override bool OneSilo => true;
 
+    protected override bool Dashboard => true;
+
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [new("Dashboard:CollectionInterval", Interval.ToString())];
 }

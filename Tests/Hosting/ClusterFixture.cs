@@ -47,6 +47,11 @@ public class ClusterFixture : IAsyncLifetime
     /// themselves): each costs a second or more of every test run.</summary>
     protected virtual bool OneSilo => false;
 
+    /// <summary>Whether the silos collect for the Orleans Dashboard and the API processes serve it. Off unless a
+    /// fixture tests it: its assets take half a second of every API process's start, and its collector is a silo's
+    /// largest cost when idle.</summary>
+    protected virtual bool Dashboard => false;
+
     protected virtual string Purpose => GetType().Name.Replace("Fixture", "");
 
     public virtual async Task InitializeAsync()
@@ -58,6 +63,7 @@ public class ClusterFixture : IAsyncLifetime
             // A cluster torn down after its tests need not hand its grains over first (a few seconds a class);
             // the fixtures that stop a silo while it serves turn it back on.
             ["Drain:Enabled"] = "false",
+            ["Dashboard:Enabled"] = Dashboard ? "true" : "false",
         };
         foreach (var (key, value) in Settings)
             settings[key] = value;
