@@ -20,6 +20,11 @@ public static class SessionAuthentication
     /// session, so anonymous reads pay nothing for it.</summary>
     public static WebApplicationBuilder AddSessionAuthentication(this WebApplicationBuilder builder)
     {
+        // No default scheme, although there is only one: the authentication middleware then runs no handler for a
+        // request, and the endpoints that require authorization name the scheme in their policies. An anonymous
+        // read, most of the traffic, pays for no handler. (The switch is the documented way to turn off the
+        // single scheme's promotion to default; it is read when the options are first built.)
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorizationBuilder()

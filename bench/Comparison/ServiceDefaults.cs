@@ -1,9 +1,9 @@
 // The HTTP pipeline of the comparison services, shared by bench/Direct and bench/CacheAside. It carries
 // what OrleansScale's API carries on every request (problem details and the exception handler, status
-// code pages, authentication and authorization, OpenTelemetry metrics of ASP.NET Core and Kestrel with
+// code pages, the authentication and authorization middleware with no default scheme, so that only endpoints
+// that require authorization run a handler, OpenTelemetry metrics of ASP.NET Core and Kestrel with
 // a Prometheus endpoint, console logging at the same levels), so that a comparison measures the data
 // path and not a leaner pipeline. Set Pipeline=slim to measure them without it.
-using Microsoft.AspNetCore.Authentication.Cookies;
 using OpenTelemetry.Metrics;
 
 static class ServiceDefaults
@@ -21,7 +21,8 @@ static class ServiceDefaults
         }
         builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddProblemDetails();
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        builder.Services.AddAuthentication().AddCookie();
         builder.Services.AddAuthorization();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Npgsql", "System.Runtime")
