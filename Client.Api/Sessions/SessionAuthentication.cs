@@ -68,8 +68,8 @@ sealed class SessionAuthenticationHandler(
         var session = await sessions.Get(token);
         if (session is null)
             return AuthenticateResult.Fail("The session has expired or was signed out.");
-        Context.Items[typeof(CurrentSession)] = new CurrentSession(token, session.View, session.CartJson);
-        return AuthenticateResult.Success(new AuthenticationTicket(session.Principal, Scheme.Name));
+        Context.Items[typeof(CurrentSession)] = session.Current;
+        return session.Authenticated;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

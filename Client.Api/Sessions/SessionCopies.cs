@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -75,16 +75,19 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessi
         // touched (and its row written) well within its idle timeout, however long MaxAge is.
         var now = clock.GetUtcNow();
         var askAgainBy = session.ExpiresAt > now ? now + (session.ExpiresAt - now) / 2 : now;
-        return new SessionCopy(session, SessionAuthentication.Principal(session), cartJson, askAgainBy);
+        var authenticated = AuthenticateResult.Success(
+            new AuthenticationTicket(SessionAuthentication.Principal(session), SessionAuthentication.Scheme));
+        return new SessionCopy(new CurrentSession(token, session, cartJson), authenticated, askAgainBy);
     }
 
-    protected override bool Keeps(SessionCopy? copy) => copy is { View.Announced: true };
+    protected override bool Keeps(SessionCopy? copy) => copy is { Current.View.Announced: true };
 
     protected override bool Serves(SessionCopy? copy) => copy is not null && clock.GetUtcNow() < copy.AskAgainBy;
 
-    protected override int SizeOf(string token, SessionCopy? copy) =>
-        512 + 2 * (token.Length + (copy?.View.UserId.Length ?? 0) + (copy?.View.UserName.Length ?? 0))
-        + (copy?.View.Cart?.Items.Sum(line => 48 + 2 * line.ProductId.Length) ?? 0) + (copy?.CartJson?.Length ?? 0);
+    protected override int SizeOf(string token, SessionCopy? copy) => copy?.Current is not { } current
+        ? 64 + 2 * token.Length
+        : 768 + 2 * (token.Length + current.View.UserId.Length + current.View.UserName.Length)
+          + (current.View.Cart?.Items.Sum(line => 48 + 2 * line.ProductId.Length) ?? 0) + (current.CartJson?.Length ?? 0);
 
     /// <summary>Called by the registry: the session is about to change or end.</summary>
     public Task SessionChanging(string token)
@@ -112,10 +115,11 @@ public sealed partial class SessionCopies : AnnouncedCopies<SessionCopy>, ISessi
     partial void LogRetrying(string failure);
 }
 
-/// <summary>A session as this API process serves it: the view, its principal and its cart's JSON, built once
-/// per answer of the grain and shared by the requests it serves (none of them changes them), and when the
-/// copy stops being served: halfway between the answer and the expiry it set, so never past the expiry.</summary>
-public sealed record SessionCopy(SessionView View, ClaimsPrincipal Principal, byte[]? CartJson, DateTimeOffset AskAgainBy);
+/// <summary>A session as this API process serves it: what the endpoints read (the view and the cart's JSON) and
+/// the authentication's result (its principal), built once per answer of the grain and shared by the requests
+/// it serves (none of them changes them), and when the copy stops being served: halfway between the answer and
+/// the expiry it set, so never past the expiry.</summary>
+public sealed record SessionCopy(CurrentSession Current, AuthenticateResult Authenticated, DateTimeOffset AskAgainBy);
 
 public static class SessionCopiesSetup
 {
