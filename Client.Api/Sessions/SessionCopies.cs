@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using Microsoft.AspNetCore.Authentication;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using OrleansScale.Caching;
 
 namespace OrleansScale.Caching;
 

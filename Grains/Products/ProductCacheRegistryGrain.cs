@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
-using OrleansScale.Caching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
+using OrleansScale.Caching;
 
 namespace OrleansScale.Products;
 
