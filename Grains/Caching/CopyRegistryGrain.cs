@@ -1,6 +1,17 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansScale.Caching;
+
+/// <summary>How one kind of copies' registry is split (a section of the silos' configuration per kind).</summary>
+public abstract class CopyRegistryOptions
+{
+    /// <summary>How many registry grains share the announcements, by a hash of the key, so that the changes do not
+    /// all pass through one grain on one silo. The same on every silo: an API process that sees two counts stops
+    /// serving copies until they agree, so change it only by restarting every silo.</summary>
+    [Range(1, 1024)]
+    public int RegistryPartitions { get; set; } = 8;
+}
 
 /// <summary>One partition of the API processes' copies of one kind of grain state (products, sessions): it holds
 /// the subscribers and passes every change of the partition's keys to them before the grain writes it.

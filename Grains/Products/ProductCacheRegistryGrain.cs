@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -7,16 +6,10 @@ using OrleansScale.Caching;
 
 namespace OrleansScale.Products;
 
-/// <summary>How the near-cache registry is split ("ProductCache" section of the silos).</summary>
-public sealed class ProductCacheRegistryOptions
+/// <summary>How the near-cache registry is split ("ProductCache" section of the silos), by a hash of the product id.</summary>
+public sealed class ProductCacheRegistryOptions : CopyRegistryOptions
 {
     public const string Section = "ProductCache";
-
-    /// <summary>How many registry grains share the announcements, by a hash of the product id, so that product
-    /// writes do not all pass through one grain on one silo. The same on every silo: an API process that
-    /// sees two counts stops serving copies until they agree, so change it only by restarting every silo.</summary>
-    [Range(1, 1024)]
-    public int RegistryPartitions { get; set; } = 8;
 }
 
 /// <summary>Holds the near caches of the API processes for one partition of the products and passes every

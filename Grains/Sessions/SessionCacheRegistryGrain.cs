@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -7,16 +6,10 @@ using OrleansScale.Caching;
 
 namespace OrleansScale.Sessions;
 
-/// <summary>How the session copies' registry is split ("SessionCache" section of the silos).</summary>
-public sealed class SessionCacheRegistryOptions
+/// <summary>How the session copies' registry is split ("SessionCache" section of the silos), by a hash of the token.</summary>
+public sealed class SessionCacheRegistryOptions : CopyRegistryOptions
 {
     public const string Section = "SessionCache";
-
-    /// <summary>How many registry grains share the announcements, by a hash of the token, so that cart changes
-    /// and sign-outs do not all pass through one grain on one silo. The same on every silo: an API process
-    /// that sees two counts stops serving copies until they agree, so change it only by restarting every silo.</summary>
-    [Range(1, 1024)]
-    public int RegistryPartitions { get; set; } = 8;
 }
 
 /// <summary>Holds the API processes' copies of sessions for one partition of the tokens and passes every change
